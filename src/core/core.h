@@ -1,0 +1,9 @@
+// The public contract of core: errors, the pipeline model and its loader,
+// connection URLs, time, secret masking and templates.
+#pragma once
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/mask.h"
+#include "core/pipeline.h"
+#include "core/url.h"
