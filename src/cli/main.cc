@@ -1,9 +1,59 @@
-#include <CLI/CLI.hpp>
+// The only wiring: read configuration once, register command groups, run one,
+// turn its outcome into one line on stderr and an exit status.
 #include <cstdio>
 
+#include "cli/commands.h"
+
+namespace {
+
+int ExitStatusOf(const sluice::Error& error) {
+  switch (error.code()) {
+    case sluice::Code::kInvalidArgument:
+    case sluice::Code::kNotFound:
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  CLI::App app{"sluice: data pipelines, scheduled and loaded"};
+  using namespace sluice;
+  CLI::App app{"sluice: scheduled data pipelines: extract, keep raw, clean, load"};
   app.set_version_flag("--version", std::string("sluice ") + SLUICE_VERSION);
-  CLI11_PARSE(app, argc, argv);
+  app.require_subcommand(1);
+
+  cli::CommandContext context;
+  auto config = cli::LoadConfig();
+  if (!config) {
+    std::fprintf(stderr, "sluice: error: %s\n", config.error().ToString().c_str());
+    return ExitStatusOf(config.error());
+  }
+  context.config = std::move(*config);
+  app.add_option_function<std::string>(
+         "--output,-o",
+         [&context](const std::string& format) {
+           context.output = format == "json" ? cli::OutputFormat::kJson : cli::OutputFormat::kText;
+         },
+         "Output format: text (for people) or json (for scripts)")
+      ->check(CLI::IsMember({"text", "json"}));
+
+  cli::AddRunCommands(app, context);
+  cli::AddDagsCommands(app, context);
+  cli::AddTasksCommands(app, context);
+  cli::AddDevCommands(app, context);
+  cli::AddWebserverCommands(app, context);
+  cli::AddUsersCommands(app, context);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (!context.outcome) {
+    std::fprintf(stderr, "sluice: error: %s\n", context.outcome.error().ToString().c_str());
+    return ExitStatusOf(context.outcome.error());
+  }
   return 0;
 }

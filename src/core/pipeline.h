@@ -24,11 +24,29 @@ struct SourceLocation {
 
 enum class ColumnType { kBigint, kDouble, kText, kBoolean, kTimestamp, kDate, kNumeric, kJsonb };
 
-std::string_view ColumnTypeName(ColumnType type);  // "bigint", ..., as PostgreSQL spells it
+// As PostgreSQL spells it: bigint, double precision, text, boolean,
+// timestamptz, date, numeric, jsonb.
+std::string_view ColumnTypeName(ColumnType type);
+// The pipeline-file names (bigint double text boolean timestamp date numeric
+// jsonb) and the names ColumnTypeName gives, in any case.
 std::optional<ColumnType> ParseColumnType(std::string_view name);
 
+// The column name a JSON field gets once nested objects are flattened: each
+// dotted part in snake_case, joined by '_'. "company.catchPhrase" ->
+// "company_catch_phrase", "address.geo.lat" -> "address_geo_lat". The
+// transform flattens records with exactly this rule.
+std::string FlattenedFieldName(std::string_view dotted_path);
+// camelCase and PascalCase to snake_case: "catchPhrase" -> "catch_phrase",
+// "thumbnailUrl" -> "thumbnail_url", "HTTPStatus" -> "http_status",
+// "address2Line" -> "address2_line". An upper-case letter starts a new word
+// after a lower-case letter or digit, or before a lower-case letter that
+// follows another upper-case letter; letters become lower case; ASCII
+// characters other than letters, digits and '_' become '_'; other bytes
+// (UTF-8) are kept.
+std::string ToSnakeCase(std::string_view name);
+
 struct ColumnSpec {
-  std::string name;          // snake_case: the clean CSV header and the PostgreSQL column
+  std::string name;  // snake_case: the clean CSV header and the PostgreSQL column
   ColumnType type = ColumnType::kText;
   // The field it comes from after flattening (with '_') and renaming camelCase to
   // snake_case, e.g. "address_geo_lat" for address.geo.lat; defaults to name.
@@ -112,16 +130,18 @@ struct TaskSpec {
   // Task mapping: "resources" or "tables" expands the task into one instance
   // per source resource or table, each with its own state, retries and log.
   std::optional<std::string> expand;
-  std::string sql;             // kind sql: templated
-  std::string connection;      // kind sql: warehouse connection id (default: warehouse)
-  CommandSpec command;         // kind command
+  std::string sql;         // kind sql: templated
+  std::string connection;  // kind sql: warehouse connection id (default: warehouse)
+  CommandSpec command;     // kind command
   SourceLocation location;
 };
 
 struct ScheduleSpec {
   std::string expression;  // five-field cron, a preset (@daily...), or empty for none
   std::string timezone = "UTC";
-  std::optional<std::string> start_date;  // ISO 8601 date or date-time
+  // As written, checked with ParseIsoTime(text, timezone) at load time: a date
+  // or time without an offset is wall-clock time in `timezone`.
+  std::optional<std::string> start_date;
   std::optional<std::string> end_date;
   bool catchup = false;
   int max_active_runs = 16;
@@ -132,7 +152,7 @@ struct Pipeline {
   std::string description;
   std::vector<std::string> tags;
   ScheduleSpec schedule;
-  std::map<std::string, std::string> params;  // defaults for {{ params.NAME }}
+  std::map<std::string, std::string> params;       // defaults for {{ params.NAME }}
   std::map<std::string, std::string> connections;  // defaults: id -> URL
   SourceSpec source;
   LakeSpec lake;
@@ -154,7 +174,7 @@ Result<Pipeline> LoadPipelineFile(const std::string& path);
 Result<Pipeline> ParsePipeline(std::string_view yaml_text, std::string_view file_name);
 
 struct PipelineDirectory {
-  std::vector<Pipeline> pipelines;               // sorted by dag_id
+  std::vector<Pipeline> pipelines;                   // sorted by dag_id
   std::map<std::string, std::string> import_errors;  // file path -> one-line error
 };
 // Loads every *.yaml / *.yml in a folder; a broken file is an import error and

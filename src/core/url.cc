@@ -134,10 +134,15 @@ std::string Url::QueryOr(const std::string& key, std::string fallback) const {
 }
 
 std::string Url::ToString() const {
+  std::string out = ToStringWithPassword();
+  return has_password ? MaskUrlCredentials(out) : out;
+}
+
+std::string Url::ToStringWithPassword() const {
   std::string out = scheme + "://";
   if (!user.empty() || has_password) {
     out += PercentEncode(user);
-    if (has_password) out += ":***";
+    if (has_password) out += ":" + PercentEncode(password);
     out += '@';
   }
   out += host;

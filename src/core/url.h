@@ -28,6 +28,8 @@ struct Url {
   std::string QueryOr(const std::string& key, std::string fallback) const;
   // Safe to log: the password is replaced by "***".
   std::string ToString() const;
+  // With the password, for handing to a client library; never log it.
+  std::string ToStringWithPassword() const;
 };
 
 std::string PercentDecode(std::string_view text);

@@ -1,0 +1,28 @@
+// Command groups of the `sluice` binary. Each Add*Commands registers its
+// subcommands; a subcommand's callback stores its outcome in the context so
+// main() can print one line and choose the exit status.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "cli/config.h"
+
+namespace sluice::cli {
+
+enum class OutputFormat { kText, kJson };
+
+struct CommandContext {
+  Config config;
+  OutputFormat output = OutputFormat::kText;
+  Status outcome;
+};
+
+void AddDevCommands(CLI::App& app, CommandContext& context);
+void AddRunCommands(CLI::App& app, CommandContext& context);
+void AddDagsCommands(CLI::App& app, CommandContext& context);
+void AddTasksCommands(CLI::App& app, CommandContext& context);
+void AddWebserverCommands(CLI::App& app, CommandContext& context);
+void AddUsersCommands(CLI::App& app, CommandContext& context);
+
+}  // namespace sluice::cli

@@ -1,0 +1,196 @@
+// The data kinds: http_extract, transform, create_tables, postgres_load.
+#include "operators/data_tasks.h"
+
+#include "transform/transform.h"
+
+namespace sluice::operators {
+namespace {
+
+std::vector<const ResourceSpec*> SelectedResources(const TaskRun& run) {
+  std::vector<const ResourceSpec*> selected;
+  for (const ResourceSpec& resource : run.pipeline.source.resources) {
+    if (run.map_item.empty() || resource.name == run.map_item) selected.push_back(&resource);
+  }
+  return selected;
+}
+
+std::vector<const TableSpec*> SelectedTables(const TaskRun& run) {
+  std::vector<const TableSpec*> selected;
+  for (const TableSpec& table : run.pipeline.tables) {
+    if (run.map_item.empty() || table.name == run.map_item) selected.push_back(&table);
+  }
+  return selected;
+}
+
+Status CheckItemExists(const TaskRun& run, size_t selected) {
+  if (selected == 0) {
+    return Error::InvalidArgument("task {} has no item '{}' to run", run.task.id, run.map_item);
+  }
+  return {};
+}
+
+void Log(const TaskRun& run, std::string_view line) {
+  if (run.log) run.log(MaskSecrets(line));
+}
+
+}  // namespace
+
+Result<TaskOutcome> RunExtract(TaskEnvironment& environment, const TaskRun& run) {
+  const Pipeline& pipeline = run.pipeline;
+  std::vector<const ResourceSpec*> resources = SelectedResources(run);
+  SLUICE_TRY(CheckItemExists(run, resources.size()));
+  SLUICE_ASSIGN_OR_RETURN(Url source_url, environment.Connection(pipeline,
+                                                                 pipeline.source.connection));
+  SLUICE_ASSIGN_OR_RETURN(lake::ObjectStore * store, environment.Lake(pipeline));
+  SLUICE_ASSIGN_OR_RETURN(source::HttpClient * client, environment.Http(pipeline.source));
+
+  // Only the selected resources: a mapped instance fetches its own.
+  SourceSpec source = pipeline.source;
+  source.resources.clear();
+  for (const ResourceSpec* resource : resources) source.resources.push_back(*resource);
+
+  std::string base_url = source_url.ToStringWithPassword();
+  while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
+  source::ExtractRequest request{.client = *client,
+                                 .store = *store,
+                                 .clock = environment.clock(),
+                                 .source = source,
+                                 .base_url = base_url,
+                                 .raw_bucket = pipeline.lake.raw_bucket,
+                                 .ds = run.ds,
+                                 .run_id = run.run_id,
+                                 .options = {.counters = &environment.source_counters()}};
+  Log(run, fmt::format("extracting {} resource(s) of {} from {}", source.resources.size(),
+                       source.name, source_url.ToString()));
+  SLUICE_ASSIGN_OR_RETURN(std::vector<source::ExtractReport> reports, source::ExtractAll(request));
+  TaskOutcome outcome;
+  for (const source::ExtractReport& report : reports) {
+    outcome.records_out += report.records;
+    outcome.bytes_out += report.bytes;
+    outcome.items.push_back({report.resource, report.records, report.bytes,
+                             fmt::format("{} part(s), {} request(s), {} retried", report.parts,
+                                         report.requests, report.retries)});
+    outcome.object_keys.insert(outcome.object_keys.end(), report.object_keys.begin(),
+                               report.object_keys.end());
+    outcome.object_keys.push_back(report.manifest_key);
+    Log(run, fmt::format("{}: {} records, {} bytes, {} part(s) -> {}", report.resource,
+                         report.records, report.bytes, report.parts, report.manifest_key));
+  }
+  return outcome;
+}
+
+Result<TaskOutcome> RunTransform(TaskEnvironment& environment, const TaskRun& run) {
+  const Pipeline& pipeline = run.pipeline;
+  std::vector<const TableSpec*> tables = SelectedTables(run);
+  SLUICE_TRY(CheckItemExists(run, tables.size()));
+  SLUICE_ASSIGN_OR_RETURN(lake::ObjectStore * store, environment.Lake(pipeline));
+  TaskOutcome outcome;
+  for (const TableSpec* table : tables) {
+    auto manifest = source::FindRawPartition(*store, pipeline.lake.raw_bucket,
+                                             pipeline.source.name, table->resource, run.ds,
+                                             run.run_id);
+    if (!manifest) return std::move(manifest).error().AddContext(fmt::format("table {}", table->name));
+    std::vector<std::string> part_keys;
+    for (const source::RawPart& part : manifest->parts) part_keys.push_back(part.key);
+    transform::TransformRequest request(*store, pipeline, *table);
+    request.ds = run.ds;
+    request.run_id = run.run_id;
+    request.raw_run_id = manifest->run_id;
+    request.raw_part_keys = std::move(part_keys);
+    request.records_expected = manifest->records;
+    auto report = transform::TransformTable(request);
+    if (!report) return std::move(report).error().AddContext(fmt::format("table {}", table->name));
+    outcome.records_in += report->records_in;
+    outcome.records_out += report->rows_out;
+    outcome.bytes_in += report->bytes_in;
+    outcome.bytes_out += report->bytes_out;
+    outcome.items.push_back({table->name, report->rows_out, report->bytes_out,
+                             fmt::format("{} in, {} duplicate(s), {} quarantined",
+                                         report->records_in, report->duplicates,
+                                         report->quarantined)});
+    outcome.object_keys.insert(outcome.object_keys.end(), report->parts.begin(),
+                               report->parts.end());
+    outcome.object_keys.push_back(report->schema_key);
+    Log(run, fmt::format("{}: {} records from raw run {} -> {} rows, {} duplicates, {} "
+                         "quarantined -> {}",
+                         table->name, report->records_in, manifest->run_id, report->rows_out,
+                         report->duplicates, report->quarantined, report->schema_key));
+  }
+  return outcome;
+}
+
+Result<TaskOutcome> RunCreateTables(TaskEnvironment& environment, const TaskRun& run) {
+  const Pipeline& pipeline = run.pipeline;
+  std::vector<const TableSpec*> selected = SelectedTables(run);
+  SLUICE_TRY(CheckItemExists(run, selected.size()));
+  std::vector<TableSpec> tables;
+  for (const TableSpec* table : selected) tables.push_back(*table);
+  SLUICE_ASSIGN_OR_RETURN(auto warehouse,
+                          environment.Warehouse(pipeline, pipeline.warehouse.connection));
+  SLUICE_TRY(warehouse->EnsureTables(pipeline.warehouse.schema, tables));
+  TaskOutcome outcome;
+  for (const TableSpec& table : tables) {
+    outcome.items.push_back({table.name, 0, 0, fmt::format("{}.{} ready, {} column(s)",
+                                                           pipeline.warehouse.schema, table.name,
+                                                           table.columns.size())});
+  }
+  Log(run, fmt::format("{} table(s) ready in schema {} of {}", tables.size(),
+                       pipeline.warehouse.schema, warehouse->Describe()));
+  return outcome;
+}
+
+Result<TaskOutcome> RunLoad(TaskEnvironment& environment, const TaskRun& run) {
+  const Pipeline& pipeline = run.pipeline;
+  std::vector<const TableSpec*> tables = SelectedTables(run);
+  SLUICE_TRY(CheckItemExists(run, tables.size()));
+  SLUICE_ASSIGN_OR_RETURN(lake::ObjectStore * store, environment.Lake(pipeline));
+  SLUICE_ASSIGN_OR_RETURN(auto warehouse,
+                          environment.Warehouse(pipeline, pipeline.warehouse.connection));
+  TaskOutcome outcome;
+  std::vector<TableLoad> loads;
+  for (const TableSpec* table : tables) {
+    std::string schema_key = transform::CleanPartitionPrefix(pipeline.lake.clean_bucket,
+                                                             pipeline.source.name, table->name,
+                                                             run.ds) +
+                             std::string(transform::kSchemaFileName);
+    warehouse::LoadRequest request{.store = *store,
+                                   .schema = pipeline.warehouse.schema,
+                                   .table = *table,
+                                   .manifest_key = schema_key,
+                                   .part_keys = {},
+                                   .run_id = run.run_id};
+    auto report = warehouse->LoadTable(request);
+    if (!report) return std::move(report).error().AddContext(fmt::format("table {}", table->name));
+    outcome.records_in += static_cast<uint64_t>(report->rows_copied);
+    outcome.records_out += static_cast<uint64_t>(report->rows_inserted + report->rows_updated);
+    outcome.bytes_in += report->bytes;
+    outcome.items.push_back({table->name, static_cast<uint64_t>(report->rows_copied),
+                             report->bytes,
+                             fmt::format("inserted {}, updated {}, unchanged {}",
+                                         report->rows_inserted, report->rows_updated,
+                                         report->rows_unchanged)});
+    Log(run, fmt::format("{}: {} rows copied, {} inserted, {} updated, {} unchanged",
+                         report->table, report->rows_copied, report->rows_inserted,
+                         report->rows_updated, report->rows_unchanged));
+    loads.push_back({table, schema_key, *report});
+  }
+  SLUICE_ASSIGN_OR_RETURN(std::vector<TableReconciliation> balance,
+                          Reconcile(*store, pipeline, run, loads));
+  SLUICE_ASSIGN_OR_RETURN(std::string report_key,
+                          WriteReconciliation(*store, pipeline, run, balance));
+  outcome.object_keys.push_back(report_key);
+  outcome.notes = FormatReconciliation(balance);
+  for (const std::string& line : outcome.notes) Log(run, line);
+  for (const TableReconciliation& table : balance) {
+    if (!table.ok()) {
+      return Error::DataLoss(
+                 "reconciliation failed for table {}: fetched {} != loaded {} + quarantined {} + "
+                 "duplicates {}",
+                 table.table, table.fetched, table.loaded, table.quarantined, table.duplicates)
+          .Hint("see {} and the quarantine objects of the table", report_key);
+    }
+  }
+  return outcome;
+}
+
+}  // namespace sluice::operators

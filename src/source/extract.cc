@@ -1,0 +1,309 @@
+// ExtractResource and ExtractAll: pages fetched with retries into raw parts,
+// then the manifest, last.
+#include <date/date.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <system_error>
+#include <thread>
+
+#include "source/paginate.h"
+#include "source/raw_part.h"
+#include "source/source.h"
+
+namespace sluice::source {
+namespace {
+
+using std::chrono::milliseconds;
+
+std::string IsoUtc(TimePoint time) {
+  return date::format("%FT%TZ", std::chrono::floor<milliseconds>(time));
+}
+
+void Add(std::atomic<uint64_t> SourceCounters::*counter, const ExtractOptions& options,
+         uint64_t amount = 1) {
+  if (options.counters != nullptr) (options.counters->*counter) += amount;
+}
+
+std::mt19937_64& Random() {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  return random;
+}
+
+Error StatusError(const HttpRequest& request, const HttpResponse& response, int attempts,
+                  const std::string& excerpt) {
+  std::string message =
+      fmt::format("GET {}: HTTP {}{}{} after {} attempt{}{}{}", request.url, response.status,
+                  response.reason.empty() ? "" : " ", response.reason, attempts,
+                  attempts == 1 ? "" : "s", excerpt.empty() ? "" : ": ", excerpt);
+  int status = response.status;
+  if (status == 429) {
+    return Error(Code::kResourceExhausted, message)
+        .Retryable(true)
+        .Hint("the server limits request rates: lower source.concurrency or raise max_attempts");
+  }
+  if (status >= 500) {
+    return Error(Code::kUnavailable, message)
+        .Retryable(true)
+        .Hint("the server is failing; re-run later, or raise source.max_attempts");
+  }
+  if (status == 404) {
+    return Error(Code::kNotFound, message)
+        .Hint("check the resource path and the source connection URL");
+  }
+  if (status == 401) {
+    return Error(Code::kUnauthenticated, message)
+        .Hint("check the credentials in source.headers or the connection URL");
+  }
+  if (status == 403) return Error(Code::kPermissionDenied, message);
+  if (status == 400) return Error(Code::kInvalidArgument, message);
+  return Error(Code::kFailedPrecondition, message);
+}
+
+// Keeps code, hint and retryability; adds to the end of the message.
+Error WithSuffix(const Error& error, std::string_view suffix) {
+  Error out = Error(error.code(), fmt::format("{}{}", error.message(), suffix))
+                  .Retryable(error.retryable());
+  if (!error.hint().empty()) out = std::move(out).Hint("{}", error.hint());
+  return out;
+}
+
+bool IsValidDs(std::string_view ds) {
+  if (ds.size() != 10 || ds[4] != '-' || ds[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (!std::isdigit(static_cast<unsigned char>(ds[i]))) return false;
+  }
+  return true;
+}
+
+bool IsSegment(std::string_view text) {
+  return !text.empty() && text != "." && text != ".." && text.find('/') == std::string_view::npos;
+}
+
+Status CheckRequest(const ExtractRequest& request, const ResourceSpec& resource) {
+  if (!IsValidDs(request.ds)) {
+    return Error::InvalidArgument("ds '{}' is not a date YYYY-MM-DD", request.ds);
+  }
+  for (auto [what, value] : {std::pair{"run_id", std::string_view(request.run_id)},
+                             std::pair{"raw bucket", std::string_view(request.raw_bucket)},
+                             std::pair{"source name", std::string_view(request.source.name)},
+                             std::pair{"resource name", std::string_view(resource.name)}}) {
+    if (!IsSegment(value)) {
+      return Error::InvalidArgument("{} '{}' cannot name a lake folder (empty, '.', '..' or '/')",
+                                    what, value);
+    }
+  }
+  if (request.base_url.empty()) {
+    return Error::InvalidArgument("the source connection URL is empty")
+        .Hint("set SLUICE_CONN_{} or connections.{} in the pipeline file",
+              request.source.connection, request.source.connection);
+  }
+  return OkStatus();
+}
+
+struct Page {
+  RawPart part;
+  HttpResponse response;
+};
+
+// One resource's extraction: the request, the counts, and the retry loop.
+class ResourceRun {
+ public:
+  ResourceRun(const ExtractRequest& request, const ResourceSpec& resource)
+      : request_(request), resource_(resource), policy_(RetryPolicy::FromSource(request.source)) {}
+
+  Result<RawManifest> Run();
+  uint64_t requests() const { return requests_; }
+  uint64_t retries() const { return retries_; }
+
+ private:
+  Result<Page> FetchPage(const std::string& url, const std::string& key);
+  Result<Page> FinishPage(const HttpRequest& request, HttpResponse response, RawPartWriter& writer);
+  milliseconds RetryDelay(const Result<HttpResponse>& response, int attempt) const;
+  Error GiveUp(const HttpRequest& request, Result<HttpResponse> response, int attempt,
+               RawPartWriter& writer);
+  Status ClearRun(const std::string& prefix);
+
+  const ExtractRequest& request_;
+  const ResourceSpec& resource_;
+  RetryPolicy policy_;
+  uint64_t requests_ = 0;
+  uint64_t retries_ = 0;
+};
+
+Status ResourceRun::ClearRun(const std::string& prefix) {
+  // The manifest goes first: from then on the partition is not complete.
+  SLUICE_TRY(request_.store.Delete(prefix + "_manifest.json"));
+  auto deleted = lake::DeletePrefix(request_.store, prefix);
+  if (!deleted && deleted.error().code() != Code::kNotFound) return std::move(deleted).error();
+  return OkStatus();
+}
+
+Result<RawManifest> ResourceRun::Run() {
+  const ExtractRequest& r = request_;
+  std::string prefix = RawRunPrefix(r.raw_bucket, r.source.name, resource_.name, r.ds, r.run_id);
+  SLUICE_TRY(ClearRun(prefix));
+  RawManifest manifest;
+  manifest.source = r.source.name;
+  manifest.resource = resource_.name;
+  manifest.ds = r.ds;
+  manifest.run_id = r.run_id;
+  Paginator paginator(JoinUrl(r.base_url, resource_.path), resource_.pagination,
+                      r.options.max_pages);
+  std::optional<std::string> url = paginator.FirstUrl();
+  while (url) {
+    std::string part_name = fmt::format("part-{:05d}.json", manifest.parts.size());
+    auto page = FetchPage(*url, prefix + part_name);
+    if (!page) return std::move(page).error().AddContext(part_name);
+    manifest.records += page->part.records;
+    manifest.bytes += page->part.bytes;
+    manifest.fetched_at = page->part.fetched_at;
+    manifest.parts.push_back(std::move(page->part));
+    SLUICE_ASSIGN_OR_RETURN(url, paginator.Next(page->response, manifest.parts.back().records));
+  }
+  manifest.complete = true;
+  manifest.key = prefix + "_manifest.json";
+  SLUICE_TRY(lake::PutString(r.store, manifest.key, ManifestToJson(manifest)));
+  return manifest;
+}
+
+Result<Page> ResourceRun::FetchPage(const std::string& url, const std::string& key) {
+  const ExtractRequest& r = request_;
+  HttpRequest request{.url = url,
+                      .headers = r.source.headers,
+                      .connect_timeout = r.source.connect_timeout,
+                      .total_timeout = r.source.total_timeout};
+  request.headers.emplace("Accept", "application/json");
+  RawPartWriter writer(r.store, key, r.options.max_record_bytes);
+  for (int attempt = 1;; ++attempt) {
+    writer.StartAttempt();
+    ++requests_;
+    Add(&SourceCounters::requests, r.options);
+    Result<HttpResponse> response = r.client.Get(request, writer);
+    if (response) Add(&SourceCounters::bytes, r.options, response->bytes_received);
+    if (response && response->status >= 200 && response->status <= 299) {
+      return FinishPage(request, std::move(*response), writer);
+    }
+    bool is_retryable =
+        response ? IsRetryableStatus(response->status) : response.error().retryable();
+    if (!is_retryable || attempt >= policy_.max_attempts) {
+      return GiveUp(request, std::move(response), attempt, writer);
+    }
+    ++retries_;
+    Add(&SourceCounters::retries, r.options);
+    r.clock.SleepFor(RetryDelay(response, attempt));
+  }
+}
+
+// Retry-After when the server sent one (capped), else backoff with jitter.
+milliseconds ResourceRun::RetryDelay(const Result<HttpResponse>& response, int attempt) const {
+  if (response) {
+    if (auto header = response->Header("retry-after")) {
+      if (auto delay = ParseRetryAfter(*header, request_.clock.Now())) {
+        return std::min(*delay, policy_.backoff_max);
+      }
+    }
+  }
+  return policy_.Backoff(attempt, Random());
+}
+
+Error ResourceRun::GiveUp(const HttpRequest& request, Result<HttpResponse> response, int attempt,
+                          RawPartWriter& writer) {
+  if (response) return StatusError(request, *response, attempt, writer.excerpt());
+  Error failure = std::move(response).error();
+  if (writer.is_storing()) {  // a 2xx body broke off: keep what arrived
+    auto failed_key = writer.KeepFailed();
+    failure = WithSuffix(failure, failed_key ? fmt::format("; body kept as {}", *failed_key)
+                                             : fmt::format("; keeping the body failed: {}",
+                                                           failed_key.error().message()));
+  }
+  return std::move(failure).AddContext(
+      fmt::format("attempt {} of {}", attempt, policy_.max_attempts));
+}
+
+Result<Page> ResourceRun::FinishPage(const HttpRequest& request, HttpResponse response,
+                                     RawPartWriter& writer) {
+  auto stats = writer.Commit();
+  if (!stats) {
+    return std::move(stats).error().AddContext(
+        fmt::format("GET {}: HTTP {}", request.url, response.status));
+  }
+  RawPart part{.key = writer.key(),
+               .url = request.url,
+               .status = response.status,
+               .bytes = stats->bytes,
+               .sha256 = stats->sha256,
+               .fetched_at = IsoUtc(request_.clock.Now()),
+               .records = stats->records};
+  return Page{.part = std::move(part), .response = std::move(response)};
+}
+
+}  // namespace
+
+Result<ExtractReport> ExtractResource(const ExtractRequest& request, const ResourceSpec& resource) {
+  auto started = request.clock.SteadyNow();
+  std::string where = fmt::format("extract {}/{} ds={} run={}", request.source.name, resource.name,
+                                  request.ds, request.run_id);
+  if (auto valid = CheckRequest(request, resource); !valid) {
+    return std::move(valid).error().AddContext(where);
+  }
+  ResourceRun run(request, resource);
+  auto manifest = run.Run();
+  if (!manifest) {
+    Add(&SourceCounters::failures, request.options);
+    return std::move(manifest).error().AddContext(where);
+  }
+  ExtractReport report{
+      .resource = resource.name,
+      .records = manifest->records,
+      .bytes = manifest->bytes,
+      .parts = static_cast<int>(manifest->parts.size()),
+      .requests = run.requests(),
+      .retries = run.retries(),
+      .object_keys = {},
+      .manifest_key = manifest->key,
+      .duration = std::chrono::duration_cast<milliseconds>(request.clock.SteadyNow() - started)};
+  for (const RawPart& part : manifest->parts) report.object_keys.push_back(part.key);
+  return report;
+}
+
+Result<std::vector<ExtractReport>> ExtractAll(const ExtractRequest& request) {
+  const std::vector<ResourceSpec>& resources = request.source.resources;
+  std::vector<std::optional<Result<ExtractReport>>> results(resources.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < resources.size(); i = next++) {
+      results[i] = ExtractResource(request, resources[i]);
+    }
+  };
+  size_t workers = std::clamp<size_t>(static_cast<size_t>(std::max(1, request.source.concurrency)),
+                                      1, std::max<size_t>(1, resources.size()));
+  std::vector<std::thread> threads;
+  try {
+    for (size_t i = 1; i < workers; ++i) threads.emplace_back(work);
+  } catch (const std::system_error&) {
+    // Fewer threads than asked for: the ones running, and this one, share the work.
+  }
+  work();
+  for (std::thread& thread : threads) thread.join();
+
+  std::vector<ExtractReport> reports;
+  std::vector<std::string> failed;
+  std::optional<Error> first_error;
+  for (size_t i = 0; i < resources.size(); ++i) {
+    if (*results[i]) {
+      reports.push_back(std::move(**results[i]));
+      continue;
+    }
+    failed.push_back(resources[i].name);
+    if (!first_error) first_error = results[i]->error();
+  }
+  if (!first_error) return reports;
+  return std::move(*first_error)
+      .AddContext(fmt::format("extract {}: {} of {} resources failed ({})", request.source.name,
+                              failed.size(), resources.size(), fmt::join(failed, ", ")));
+}
+
+}  // namespace sluice::source

@@ -1,0 +1,340 @@
+// JsonRowReader: simdjson On-Demand over one raw part at a time.
+//
+// A part is read whole into one reused buffer with simdjson's padding, so
+// memory is bounded by the largest part (one API page), and the parser's own
+// buffers are reused between parts. Only the fields that feed a column are
+// parsed; On-Demand skips the others, and never builds a tree of the input.
+#include <cstring>
+#include <set>
+
+#include "transform/json_text.h"
+#include "transform/transform.h"
+
+namespace sluice::transform {
+
+namespace ondemand = simdjson::ondemand;
+using simdjson::error_code;
+
+class JsonRowReader::Impl {
+ public:
+  explicit Impl(const RowSchema& schema)
+      : schema_(schema),
+        values_(schema.column_count()),
+        scratch_(schema.column_count()) {}
+
+  // Room for size bytes plus simdjson's padding; the padding is zeroed.
+  char* Reserve(size_t size) {
+    if (capacity_ < size + simdjson::SIMDJSON_PADDING) {
+      capacity_ = std::max(size + simdjson::SIMDJSON_PADDING, capacity_ * 2);
+      buffer_ = std::make_unique<char[]>(capacity_);
+    }
+    return buffer_.get();
+  }
+  size_t capacity() const { return capacity_; }
+
+  Status Read(std::string_view part_name, size_t size, const RecordFn& on_record);
+
+  uint64_t bytes_read = 0;
+  uint64_t ignored_count = 0;
+  std::set<std::string, std::less<>> ignored_names;
+
+ private:
+  Status ReadArray(ondemand::document& doc, const RecordFn& on_record);
+  Status ReadObject(ondemand::document& doc, const RecordFn& on_record);
+  error_code ReadRecord(ondemand::value& value, JsonRecord& record);
+  error_code ReadFields(ondemand::object& object, size_t path_length);
+  error_code ReadField(ondemand::value& value, int column);
+  error_code ReadObjectField(ondemand::value& value, int column, bool is_parent);
+  error_code SerializeRaw(std::string_view raw, std::string& out, bool& has_nul);
+  void SetColumn(int column, JsonValue value);
+  void NoteIgnored(std::string_view name);
+  void StartRecord();
+  Status Malformed(ondemand::document* doc, error_code error, std::string_view what = {});
+
+  const RowSchema& schema_;
+  std::string_view part_name_;
+  std::unique_ptr<char[]> buffer_;
+  size_t capacity_ = 0;
+  size_t size_ = 0;
+  ondemand::parser parser_;
+  ondemand::parser side_parser_;  // re-reads an object that feeds a jsonb column and its children
+  std::string side_buffer_;
+  std::string path_;
+  std::vector<JsonValue> values_;
+  std::vector<std::string> scratch_;  // per column: minified JSON of objects and arrays
+  std::string problem_;
+};
+
+Status JsonRowReader::Impl::Read(std::string_view part_name, size_t size,
+                                 const RecordFn& on_record) {
+  part_name_ = part_name;
+  size_ = size;
+  std::memset(buffer_.get() + size, 0, simdjson::SIMDJSON_PADDING);
+  ondemand::document doc;
+  if (error_code error = parser_.iterate(buffer_.get(), size, capacity_).get(doc)) {
+    return Malformed(nullptr, error);
+  }
+  ondemand::json_type type;
+  if (error_code error = doc.type().get(type)) return Malformed(&doc, error);
+  if (type == ondemand::json_type::array) return ReadArray(doc, on_record);
+  if (type == ondemand::json_type::object) return ReadObject(doc, on_record);
+  return Error::DataLoss("{}: the top level is not an array of records nor one object",
+                         part_name);
+}
+
+Status JsonRowReader::Impl::ReadArray(ondemand::document& doc, const RecordFn& on_record) {
+  ondemand::array array;
+  if (error_code error = doc.get_array().get(array)) return Malformed(&doc, error);
+  JsonRecord record;
+  for (auto element : array) {
+    ondemand::value value;
+    if (error_code error = element.get(value)) return Malformed(&doc, error);
+    const char* start = nullptr;
+    if (error_code error = value.current_location().get(start)) return Malformed(&doc, error);
+    if (error_code error = ReadRecord(value, record)) return Malformed(&doc, error);
+    // Consumed, the record ends where the next token (',' or ']') starts.
+    const char* end = nullptr;
+    if (doc.current_location().get(end) || end < start) end = buffer_.get() + size_;
+    if (record.raw_json.empty()) {
+      record.raw_json = TrimJsonWhitespace(std::string_view(start, end - start));
+    }
+    SLUICE_TRY(on_record(record));
+    ++record.index;
+  }
+  if (HasTrailingContent(doc)) return Malformed(&doc, simdjson::TRAILING_CONTENT, "content after the array");
+  return OkStatus();
+}
+
+Status JsonRowReader::Impl::ReadObject(ondemand::document& doc, const RecordFn& on_record) {
+  ondemand::object object;
+  if (error_code error = doc.get_object().get(object)) return Malformed(&doc, error);
+  StartRecord();
+  if (error_code error = ReadFields(object, 0)) return Malformed(&doc, error);
+  if (HasTrailingContent(doc)) return Malformed(&doc, simdjson::TRAILING_CONTENT, "content after the object");
+  JsonRecord record;
+  record.values = values_;
+  record.problem = problem_;
+  record.raw_json = TrimJsonWhitespace(std::string_view(buffer_.get(), size_));
+  while (!record.raw_json.empty() && (record.raw_json[0] == ' ' || record.raw_json[0] == '\t' ||
+                                      record.raw_json[0] == '\n' || record.raw_json[0] == '\r')) {
+    record.raw_json.remove_prefix(1);
+  }
+  return on_record(record);
+}
+
+void JsonRowReader::Impl::StartRecord() {
+  for (JsonValue& value : values_) value = JsonValue{};
+  problem_.clear();
+}
+
+// Fills record.values, or record.problem for a record that is not an object;
+// raw_json is set here only when it cannot be taken from the document's position.
+error_code JsonRowReader::Impl::ReadRecord(ondemand::value& value, JsonRecord& record) {
+  StartRecord();
+  record.values = values_;
+  record.raw_json = {};
+  ondemand::json_type type;
+  if (error_code error = value.type().get(type)) return error;
+  if (type == ondemand::json_type::object) {
+    ondemand::object object;
+    if (error_code error = value.get_object().get(object)) return error;
+    error_code error = ReadFields(object, 0);
+    record.problem = problem_;
+    return error;
+  }
+  problem_ = type == ondemand::json_type::array ? "the record is an array, not an object"
+                                                : "the record is a scalar, not an object";
+  record.problem = problem_;
+  if (type == ondemand::json_type::array) {
+    ondemand::array array;
+    if (error_code error = value.get_array().get(array)) return error;
+    return array.raw_json().get(record.raw_json);
+  }
+  record.raw_json = TrimJsonWhitespace(value.raw_json_token());
+  return simdjson::SUCCESS;
+}
+
+// Walks one object, flattening names into path_ after path_length bytes.
+error_code JsonRowReader::Impl::ReadFields(ondemand::object& object, size_t path_length) {
+  for (auto field : object) {
+    std::string_view key;
+    if (error_code error = field.unescaped_key().get(key)) return error;
+    path_.resize(path_length);
+    if (path_length > 0) path_.push_back('_');
+    AppendSnakeCase(path_, key);
+    const auto [column, is_parent] = schema_.Find(path_);
+    if (column < 0 && !is_parent) {
+      NoteIgnored(path_);
+      continue;  // On-Demand skips the value unread
+    }
+    ondemand::value value;
+    if (error_code error = field.value().get(value)) return error;
+    ondemand::json_type type;
+    if (error_code error = value.type().get(type)) return error;
+    if (type == ondemand::json_type::object) {
+      if (error_code error = ReadObjectField(value, column, is_parent)) return error;
+    } else if (column >= 0) {
+      if (error_code error = ReadField(value, column)) return error;
+    } else {
+      NoteIgnored(path_);
+    }
+  }
+  return simdjson::SUCCESS;
+}
+
+error_code JsonRowReader::Impl::ReadObjectField(ondemand::value& value, int column,
+                                                bool is_parent) {
+  ondemand::object object;
+  if (column < 0) {
+    if (error_code error = value.get_object().get(object)) return error;
+    return ReadFields(object, path_.size());
+  }
+  std::string& text = scratch_[column];
+  text.clear();
+  bool has_nul = false;
+  if (!is_parent) {
+    if (error_code error = AppendJsonValue(value, text, has_nul)) return error;
+  } else {
+    if (error_code error = value.get_object().get(object)) return error;
+    // Feeds a column whole and others field by field: take its raw text
+    // without unescaping (On-Demand unescapes a string only once), serialise
+    // that with the side parser, then walk the object again for the children.
+    std::string_view raw;
+    if (error_code error = object.raw_json().get(raw)) return error;
+    if (error_code error = SerializeRaw(raw, text, has_nul)) return error;
+    if (error_code error = object.reset().error()) return error;
+    const std::string parent = path_;
+    if (error_code error = ReadFields(object, parent.size())) return error;
+    path_ = parent;
+  }
+  SetColumn(column, JsonValue{JsonKind::kObject, text, has_nul});
+  return simdjson::SUCCESS;
+}
+
+error_code JsonRowReader::Impl::SerializeRaw(std::string_view raw, std::string& out,
+                                             bool& has_nul) {
+  side_buffer_.assign(raw);
+  side_buffer_.append(simdjson::SIMDJSON_PADDING, '\0');
+  ondemand::document doc;
+  if (error_code error = side_parser_.iterate(side_buffer_.data(), raw.size(), side_buffer_.size())
+                             .get(doc)) {
+    return error;
+  }
+  return AppendJsonValue(doc, out, has_nul);
+}
+
+error_code JsonRowReader::Impl::ReadField(ondemand::value& value, int column) {
+  ondemand::json_type type;
+  if (error_code error = value.type().get(type)) return error;
+  JsonValue result;
+  switch (type) {
+    case ondemand::json_type::string: {
+      if (error_code error = value.get_string().get(result.text)) return error;
+      result.kind = JsonKind::kString;
+      result.has_nul = std::memchr(result.text.data(), '\0', result.text.size()) != nullptr;
+      break;
+    }
+    case ondemand::json_type::number: {
+      result.text = TrimJsonWhitespace(value.raw_json_token());
+      if (!IsJsonNumber(result.text)) return simdjson::NUMBER_ERROR;
+      result.kind = JsonKind::kNumber;
+      break;
+    }
+    case ondemand::json_type::boolean: {
+      bool b = false;
+      if (error_code error = value.get_bool().get(b)) return error;
+      result = JsonValue{JsonKind::kBoolean, b ? "true" : "false", false};
+      break;
+    }
+    case ondemand::json_type::null: {
+      bool is_null = false;
+      if (error_code error = value.is_null().get(is_null)) return error;
+      if (!is_null) return simdjson::N_ATOM_ERROR;
+      result.kind = JsonKind::kNull;
+      break;
+    }
+    case ondemand::json_type::array:
+    case ondemand::json_type::object: {
+      std::string& text = scratch_[column];
+      text.clear();
+      if (error_code error = AppendJsonValue(value, text, result.has_nul)) return error;
+      result.kind = type == ondemand::json_type::array ? JsonKind::kArray : JsonKind::kObject;
+      result.text = text;
+      break;
+    }
+  }
+  SetColumn(column, result);
+  return simdjson::SUCCESS;
+}
+
+void JsonRowReader::Impl::SetColumn(int column, JsonValue value) {
+  for (int c = column; c >= 0; c = schema_.next_column_of_field(c)) {
+    if (values_[c].kind != JsonKind::kAbsent && problem_.empty()) {
+      problem_ = "field " + schema_.table().columns[c].source_field +
+                 " is given twice (a repeated key, or a flattened name met twice)";
+    }
+    values_[c] = value;
+  }
+}
+
+void JsonRowReader::Impl::NoteIgnored(std::string_view name) {
+  ++ignored_count;
+  if (ignored_names.size() < kMaxIgnoredNames && !ignored_names.contains(name)) {
+    ignored_names.emplace(name);
+  }
+}
+
+Status JsonRowReader::Impl::Malformed(ondemand::document* doc, error_code error,
+                                      std::string_view what) {
+  const char* location = nullptr;
+  std::string where = "at the end";
+  if (doc == nullptr) {
+    where = "in the part";
+  } else if (!doc->current_location().get(location) && location >= buffer_.get()) {
+    where = fmt::format("near byte {}", location - buffer_.get());
+  }
+  return Error::DataLoss("{}: malformed JSON {}: {}", part_name_, where,
+                         what.empty() ? simdjson::error_message(error) : what)
+      .Hint("the raw part is kept as received; re-run the extract for this date");
+}
+
+JsonRowReader::JsonRowReader(const RowSchema& schema) : impl_(std::make_unique<Impl>(schema)) {}
+JsonRowReader::~JsonRowReader() = default;
+
+Status JsonRowReader::ReadPart(std::string_view part_name, std::string_view json,
+                               const RecordFn& on_record) {
+  char* buffer = impl_->Reserve(json.size());
+  if (!json.empty()) std::memcpy(buffer, json.data(), json.size());
+  impl_->bytes_read += json.size();
+  return impl_->Read(part_name, json.size(), on_record);
+}
+
+Status JsonRowReader::ReadPart(std::string_view part_name, lake::ObjectReader& reader,
+                               const RecordFn& on_record) {
+  size_t size = 0;
+  char* buffer = impl_->Reserve(reader.size());
+  while (true) {
+    if (size + simdjson::SIMDJSON_PADDING == impl_->capacity()) {
+      // The object grew past the size it announced: keep reading.
+      std::string_view read_so_far(buffer, size);
+      std::string copy(read_so_far);
+      buffer = impl_->Reserve(size * 2 + 4096);
+      std::memcpy(buffer, copy.data(), copy.size());
+    }
+    const size_t room = impl_->capacity() - simdjson::SIMDJSON_PADDING - size;
+    Result<size_t> got = reader.Read(buffer + size, room);
+    if (!got) return std::move(got).error().AddContext(part_name);
+    if (*got == 0) break;
+    size += *got;
+  }
+  impl_->bytes_read += size;
+  return impl_->Read(part_name, size, on_record);
+}
+
+uint64_t JsonRowReader::bytes_read() const { return impl_->bytes_read; }
+uint64_t JsonRowReader::ignored_field_count() const { return impl_->ignored_count; }
+std::vector<std::string> JsonRowReader::ignored_field_names() const {
+  return {impl_->ignored_names.begin(), impl_->ignored_names.end()};
+}
+
+}  // namespace sluice::transform

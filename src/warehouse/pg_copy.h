@@ -1,0 +1,71 @@
+// Private to warehouse: streams clean CSV parts from the lake into one
+// COPY ... FROM STDIN, chunk by chunk, never a whole part in memory.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/core.h"
+#include "lake/lake.h"
+#include "warehouse/pg_conn.h"
+
+namespace sluice::warehouse {
+
+// Bytes read from the lake and handed to libpq at a time.
+inline constexpr size_t kCopyChunkBytes = 1 << 20;
+
+struct CopyResult {
+  int64_t rows = 0;
+  uint64_t bytes = 0;
+};
+
+class CopyStream {
+ public:
+  // columns: the header every part must start with, in this order.
+  CopyStream(PgConn& conn, lake::ObjectStore& store, std::vector<std::string> columns);
+
+  // Starts copy_sql (a COPY ... FROM STDIN (FORMAT csv) without HEADER: each
+  // part's header row is checked and skipped here), streams the parts in
+  // order and ends the COPY. On any failure the COPY is aborted, so the
+  // enclosing transaction must be rolled back. Errors name the part key and,
+  // for a bad value, the row inside that part.
+  Result<CopyResult> Run(std::string_view copy_sql, std::span<const std::string> part_keys);
+
+ private:
+  // Where each part's rows fall in the COPY's row numbering (from 1).
+  struct PartSpan {
+    std::string key;
+    int64_t first_row = 1;
+    int64_t rows = 0;
+  };
+
+  Status SendPart(const std::string& key);
+  Status Send(std::string_view bytes, const std::string& key);
+  // Moves the front of chunk, up to the header row's end, into header and
+  // checks it once whole; true then, false while the row continues.
+  Result<bool> StripHeader(const std::string& key, std::string_view& chunk,
+                           std::string& header) const;
+  Status CheckHeader(const std::string& key, std::string_view header_line) const;
+  void Abort(std::string_view reason);
+  Result<int64_t> Finish();
+  Error CopyFailure(const PGresult* result) const;
+
+  PgConn& conn_;
+  lake::ObjectStore& store_;
+  std::vector<std::string> columns_;
+  std::vector<char> buffer_;
+  std::vector<PartSpan> spans_;
+  int64_t rows_sent_ = 0;
+  uint64_t bytes_read_ = 0;
+};
+
+// Splits one CSV header line (RFC 4180 quoting; a trailing CR is dropped).
+Result<std::vector<std::string>> ParseCsvHeader(std::string_view line);
+
+// The header row of a CSV object, read from its first bytes.
+Result<std::vector<std::string>> ReadCsvHeader(lake::ObjectStore& store, std::string_view key);
+
+}  // namespace sluice::warehouse
