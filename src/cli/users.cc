@@ -106,8 +106,10 @@ Status DeleteUser(CommandContext& context, const std::string& username) {
 }
 
 void AddPasswordOptions(CLI::App* command, UserArgs& args) {
-  command->add_option("--password,-p", args.password, "The password (visible to other local users: prefer --password-stdin)");
-  command->add_flag("--password-stdin", args.password_stdin, "Read the password from standard input");
+  command->add_option("--password,-p", args.password,
+                      "The password (visible to other local users: prefer --password-stdin)");
+  command->add_flag("--password-stdin", args.password_stdin,
+                    "Read the password from standard input");
   command->add_flag("--use-random-password", args.random_password,
                     "Generate a password and print it once");
 }

@@ -54,8 +54,8 @@ Reply Login(ServerContext& context, Call& call) {
   auto session = context.auth.StartSession(*user);
   if (!session) return ErrorReply(session.error());
   Role role = ParseRole(user->role).value_or(Role::kViewer);
-  Reply reply = JsonReply(200, {{"csrf_token", session->csrf_token},
-                                {"user", UserJson(user->username, role)}});
+  Reply reply = JsonReply(
+      200, {{"csrf_token", session->csrf_token}, {"user", UserJson(user->username, role)}});
   reply.headers.emplace_back(
       "Set-Cookie",
       context.auth.CookieHeader(session->cookie_value, context.options.session_lifetime));
@@ -73,39 +73,47 @@ Reply Logout(ServerContext& context, Call& call) {
 
 Reply Session(Call& call) {
   const Principal& principal = *call.principal;
-  nlohmann::json body = {
-      {"user", UserJson(principal.username, principal.role)},
-      {"csrf_token", principal.via_session ? nlohmann::json(principal.csrf_token)
-                                           : nlohmann::json(nullptr)},
-      {"permissions",
-       {{"read", true},
-        {"trigger", Allows(Access::kUser, principal.role)},
-        {"pause", Allows(Access::kUser, principal.role)},
-        {"clear", Allows(Access::kUser, principal.role)},
-        {"manage_users", Allows(Access::kAdmin, principal.role)}}}};
+  nlohmann::json body = {{"user", UserJson(principal.username, principal.role)},
+                         {"csrf_token", principal.via_session ? nlohmann::json(principal.csrf_token)
+                                                              : nlohmann::json(nullptr)},
+                         {"permissions",
+                          {{"read", true},
+                           {"trigger", Allows(Access::kUser, principal.role)},
+                           {"pause", Allows(Access::kUser, principal.role)},
+                           {"clear", Allows(Access::kUser, principal.role)},
+                           {"manage_users", Allows(Access::kAdmin, principal.role)}}}};
   return JsonReply(200, body);
 }
 
 }  // namespace
 
 void AddAuthRoutes(Router& router, ServerContext& context) {
-  router.Add({"POST", "/auth/token", Access::kPublic,
+  router.Add({"POST",
+              "/auth/token",
+              Access::kPublic,
               [&context](Call& call) { return Token(context, call); },
               {.summary = "Create an access token (a JWT) from a username and password",
                .tag = "Auth",
                .response_schema = "TokenResponse",
                .success_status = 201,
                .request_schema = "LoginBody"}});
-  router.Add({"POST", "/api/v2/sluice/login", Access::kPublic,
+  router.Add({"POST",
+              "/api/v2/sluice/login",
+              Access::kPublic,
               [&context](Call& call) { return Login(context, call); },
               {.summary = "Log in a browser: sets the session cookie, returns the CSRF token",
                .tag = "Sluice",
                .response_schema = "SessionResponse",
                .request_schema = "LoginBody"}});
-  router.Add({"POST", "/api/v2/sluice/logout", Access::kViewer,
-              [&context](Call& call) { return Logout(context, call); },
-              {.summary = "End the browser session", .tag = "Sluice", .response_schema = "Detail"}});
-  router.Add({"GET", "/api/v2/sluice/session", Access::kViewer,
+  router.Add(
+      {"POST",
+       "/api/v2/sluice/logout",
+       Access::kViewer,
+       [&context](Call& call) { return Logout(context, call); },
+       {.summary = "End the browser session", .tag = "Sluice", .response_schema = "Detail"}});
+  router.Add({"GET",
+              "/api/v2/sluice/session",
+              Access::kViewer,
               [](Call& call) { return Session(call); },
               {.summary = "Who is logged in, their role and permissions, and the CSRF token",
                .tag = "Sluice",

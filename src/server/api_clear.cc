@@ -56,13 +56,13 @@ struct ClearBody {
 
 std::optional<Reply> ReadClearBody(const httplib::Request& request, ClearBody* clear) {
   nlohmann::json body;
-  if (auto invalid = ParseJsonBody(
-          request,
-          {"dag_run_id", "dry_run", "end_date", "include_downstream", "include_future",
-           "include_past", "include_upstream", "note", "only_failed", "only_running",
-           "prevent_running_task", "reset_dag_runs", "run_on_latest_version", "start_date",
-           "task_ids"},
-          &body)) {
+  if (auto invalid =
+          ParseJsonBody(request,
+                        {"dag_run_id", "dry_run", "end_date", "include_downstream",
+                         "include_future", "include_past", "include_upstream", "note",
+                         "only_failed", "only_running", "prevent_running_task", "reset_dag_runs",
+                         "run_on_latest_version", "start_date", "task_ids"},
+                        &body)) {
     return invalid;
   }
   std::vector<ValidationIssue> issues;
@@ -83,8 +83,8 @@ std::optional<Reply> ReadClearBody(const httplib::Request& request, ClearBody* c
       clear->run_id = body["dag_run_id"].get<std::string>();
     }
   }
-  for (auto [name, target] : {std::pair{"start_date", &clear->start_date},
-                              std::pair{"end_date", &clear->end_date}}) {
+  for (auto [name, target] :
+       {std::pair{"start_date", &clear->start_date}, std::pair{"end_date", &clear->end_date}}) {
     if (!body.contains(name) || body[name].is_null()) continue;
     auto time = body[name].is_string() ? ParseIsoTime(body[name].get<std::string>())
                                        : Result<TimePoint>(Error::InvalidArgument("not a string"));
@@ -130,8 +130,8 @@ Result<nlohmann::json> DescribeTis(ServerContext& context, const DagCatalog::Ent
   nlohmann::json items = nlohmann::json::array();
   for (const metadb::TaskInstance& ti : tis) {
     if (!runs.count(ti.key.run_id)) {
-      SLUICE_ASSIGN_OR_RETURN(runs[ti.key.run_id], context.store.GetRun(ti.key.dag_id,
-                                                                        ti.key.run_id));
+      SLUICE_ASSIGN_OR_RETURN(runs[ti.key.run_id],
+                              context.store.GetRun(ti.key.dag_id, ti.key.run_id));
     }
     const metadb::DagRun& run = runs[ti.key.run_id];
     items.push_back(TaskInstanceJson(ti, run, dag.pipeline.get(),
@@ -158,14 +158,15 @@ Reply ClearTaskInstances(ServerContext& context, Call& call) {
     auto run = context.store.GetRun(dag->record.dag_id, *clear.run_id);
     if (!run) {
       return run.error().code() == Code::kNotFound
-                 ? DetailReply(404, fmt::format("Dag Run id {} not found in dag {}",
-                                                *clear.run_id, dag->record.dag_id))
+                 ? DetailReply(404, fmt::format("Dag Run id {} not found in dag {}", *clear.run_id,
+                                                dag->record.dag_id))
                  : ErrorReply(run.error());
     }
   }
   std::set<std::string> task_ids = clear.task_ids;
   if (dag->pipeline && !task_ids.empty()) {
-    task_ids = Relatives(*dag->pipeline, task_ids, clear.include_downstream, clear.include_upstream);
+    task_ids =
+        Relatives(*dag->pipeline, task_ids, clear.include_downstream, clear.include_upstream);
   }
   metadb::ClearRequest request{.dag_id = dag->record.dag_id,
                                .only_states = OnlyStates(clear),
@@ -204,10 +205,10 @@ Reply PatchTaskInstance(ServerContext& context, Call& call) {
   if (body.contains("new_state") && body["new_state"].is_string()) {
     to = metadb::ParseTaskState(body["new_state"].get<std::string>());
   }
-  if (!to || (*to != TaskState::kSuccess && *to != TaskState::kFailed &&
-              *to != TaskState::kSkipped)) {
-    return ValidationReply({"body", "new_state"}, "Input should be 'success', 'failed' or 'skipped'",
-                           "enum");
+  if (!to ||
+      (*to != TaskState::kSuccess && *to != TaskState::kFailed && *to != TaskState::kSkipped)) {
+    return ValidationReply({"body", "new_state"},
+                           "Input should be 'success', 'failed' or 'skipped'", "enum");
   }
   std::vector<ValidationIssue> issues;
   bool downstream = false, upstream = false;
@@ -220,8 +221,8 @@ Reply PatchTaskInstance(ServerContext& context, Call& call) {
   if (!run) return ErrorReply(run.error());
   std::set<std::string> task_ids = {call.Path("task_id")};
   if (dag->pipeline) task_ids = Relatives(*dag->pipeline, task_ids, downstream, upstream);
-  metadb::TaskInstanceFilter filter{.dag_id = run->dag_id, .run_id = run->run_id,
-                                    .task_ids = {task_ids.begin(), task_ids.end()}};
+  metadb::TaskInstanceFilter filter{
+      .dag_id = run->dag_id, .run_id = run->run_id, .task_ids = {task_ids.begin(), task_ids.end()}};
   if (auto map_index = call.Query("map_index")) {
     try {
       filter.map_indexes = {std::stoi(*map_index)};

@@ -64,8 +64,7 @@ Reply PatchDag(ServerContext& context, Call& call) {
     return ValidationReply({"body", "is_paused"}, "Field required", "missing");
   }
   if (!body["is_paused"].is_boolean()) {
-    return ValidationReply({"body", "is_paused"}, "Input should be a valid boolean",
-                           "bool_type");
+    return ValidationReply({"body", "is_paused"}, "Input should be a valid boolean", "bool_type");
   }
   if (auto mask = call.Query("update_mask"); mask && *mask != "is_paused") {
     return DetailReply(400, "Only `is_paused` field can be updated through the REST API");
@@ -100,27 +99,36 @@ Reply ListImportErrors(ServerContext& context, Call& call) {
 }  // namespace
 
 void AddDagRoutes(Router& router, ServerContext& context) {
-  router.Add({"GET", "/api/v2/dags", Access::kViewer,
-              [&context](Call& call) { return ListDags(context, call); },
-              {.summary = "List DAGs",
-               .tag = "DAG",
-               .response_schema = "DAGCollectionResponse",
-               .query = {{"limit", "integer", "at most this many (default 50, max 1000)"},
-                         {"offset", "integer", "skip this many"},
-                         {"dag_id_pattern", "string", "case-insensitive substring (% ignored)"},
-                         {"paused", "boolean", "only paused (true) or active (false) DAGs"},
-                         {"exclude_stale", "boolean", "hide DAGs whose file is gone (default true)"}}}});
-  router.Add({"GET", "/api/v2/dags/{dag_id}", Access::kViewer,
+  router.Add(
+      {"GET",
+       "/api/v2/dags",
+       Access::kViewer,
+       [&context](Call& call) { return ListDags(context, call); },
+       {.summary = "List DAGs",
+        .tag = "DAG",
+        .response_schema = "DAGCollectionResponse",
+        .query = {{"limit", "integer", "at most this many (default 50, max 1000)"},
+                  {"offset", "integer", "skip this many"},
+                  {"dag_id_pattern", "string", "case-insensitive substring (% ignored)"},
+                  {"paused", "boolean", "only paused (true) or active (false) DAGs"},
+                  {"exclude_stale", "boolean", "hide DAGs whose file is gone (default true)"}}}});
+  router.Add({"GET",
+              "/api/v2/dags/{dag_id}",
+              Access::kViewer,
               [&context](Call& call) { return GetDag(context, call); },
               {.summary = "Get a DAG", .tag = "DAG", .response_schema = "DAGResponse"}});
-  router.Add({"PATCH", "/api/v2/dags/{dag_id}", Access::kUser,
+  router.Add({"PATCH",
+              "/api/v2/dags/{dag_id}",
+              Access::kUser,
               [&context](Call& call) { return PatchDag(context, call); },
               {.summary = "Pause or unpause a DAG",
                .tag = "DAG",
                .response_schema = "DAGResponse",
                .request_schema = "DAGPatchBody",
                .query = {{"update_mask", "string", "only is_paused"}}}});
-  router.Add({"GET", "/api/v2/importErrors", Access::kViewer,
+  router.Add({"GET",
+              "/api/v2/importErrors",
+              Access::kViewer,
               [&context](Call& call) { return ListImportErrors(context, call); },
               {.summary = "List the pipeline files that failed to load",
                .tag = "ImportError",

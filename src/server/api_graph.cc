@@ -12,8 +12,9 @@ Reply Graph(ServerContext& context, Call& call) {
   auto dag = context.catalog.Get(call.Path("dag_id"));
   if (!dag) return ErrorReply(dag.error());
   if (!dag->pipeline) {
-    return DetailReply(409, fmt::format("DAG '{}': its file no longer loads; see /api/v2/importErrors",
-                                        dag->record.dag_id));
+    return DetailReply(409,
+                       fmt::format("DAG '{}': its file no longer loads; see /api/v2/importErrors",
+                                   dag->record.dag_id));
   }
   const Pipeline& pipeline = *dag->pipeline;
   nlohmann::json tasks = nlohmann::json::array();
@@ -21,22 +22,24 @@ Reply Graph(ServerContext& context, Call& call) {
   for (const TaskSpec& task : pipeline.tasks) {
     nlohmann::json downstream = nlohmann::json::array();
     for (const TaskSpec& other : pipeline.tasks) {
-      if (std::find(other.upstream.begin(), other.upstream.end(), task.id) != other.upstream.end()) {
+      if (std::find(other.upstream.begin(), other.upstream.end(), task.id) !=
+          other.upstream.end()) {
         downstream.push_back(other.id);
       }
     }
     for (const std::string& upstream : task.upstream) {
       edges.push_back({{"source_id", upstream}, {"target_id", task.id}});
     }
-    tasks.push_back({{"task_id", task.id},
-                     {"kind", task.kind},
-                     {"upstream", task.upstream},
-                     {"downstream", downstream},
-                     {"expand", task.expand ? nlohmann::json(*task.expand) : nlohmann::json(nullptr)},
-                     {"map_items", operators::MapItems(pipeline, task)},
-                     {"retries", task.retries},
-                     {"queue", task.queue},
-                     {"trigger_rule", TriggerRuleName(task.trigger_rule)}});
+    tasks.push_back(
+        {{"task_id", task.id},
+         {"kind", task.kind},
+         {"upstream", task.upstream},
+         {"downstream", downstream},
+         {"expand", task.expand ? nlohmann::json(*task.expand) : nlohmann::json(nullptr)},
+         {"map_items", operators::MapItems(pipeline, task)},
+         {"retries", task.retries},
+         {"queue", task.queue},
+         {"trigger_rule", TriggerRuleName(task.trigger_rule)}});
   }
   return JsonReply(200, {{"dag_id", pipeline.dag_id}, {"tasks", tasks}, {"edges", edges}});
 }
@@ -44,10 +47,9 @@ Reply Graph(ServerContext& context, Call& call) {
 // The state a grid cell shows for the instances of one task (several when mapped).
 TaskState Summary(const std::vector<TaskState>& states) {
   static constexpr TaskState kUrgency[] = {
-      TaskState::kFailed,  TaskState::kUpstreamFailed, TaskState::kUpForRetry,
-      TaskState::kRunning, TaskState::kQueued,         TaskState::kScheduled,
-      TaskState::kNone,    TaskState::kSuccess,        TaskState::kSkipped,
-      TaskState::kRemoved};
+      TaskState::kFailed,  TaskState::kUpstreamFailed, TaskState::kUpForRetry, TaskState::kRunning,
+      TaskState::kQueued,  TaskState::kScheduled,      TaskState::kNone,       TaskState::kSuccess,
+      TaskState::kSkipped, TaskState::kRemoved};
   for (TaskState state : kUrgency) {
     if (std::find(states.begin(), states.end(), state) != states.end()) return state;
   }
@@ -116,12 +118,16 @@ Reply Grid(ServerContext& context, Call& call) {
 }  // namespace
 
 void AddGraphRoutes(Router& router, ServerContext& context) {
-  router.Add({"GET", "/api/v2/sluice/dags/{dag_id}/graph", Access::kViewer,
+  router.Add({"GET",
+              "/api/v2/sluice/dags/{dag_id}/graph",
+              Access::kViewer,
               [&context](Call& call) { return Graph(context, call); },
               {.summary = "The task graph of a DAG: tasks, kinds, mapping and edges",
                .tag = "Sluice",
                .response_schema = "GraphResponse"}});
-  router.Add({"GET", "/api/v2/sluice/dags/{dag_id}/grid", Access::kViewer,
+  router.Add({"GET",
+              "/api/v2/sluice/dags/{dag_id}/grid",
+              Access::kViewer,
               [&context](Call& call) { return Grid(context, call); },
               {.summary = "The grid of a DAG: the latest runs (oldest first) x task states",
                .tag = "Sluice",

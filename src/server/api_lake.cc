@@ -120,10 +120,9 @@ Reply List(ServerContext& context, Call& call) {
       truncated = true;
     }
   }
-  return JsonReply(200, {{"prefix", prefix},
-                         {"prefixes", prefixes},
-                         {"objects", files},
-                         {"truncated", truncated}});
+  return JsonReply(
+      200,
+      {{"prefix", prefix}, {"prefixes", prefixes}, {"objects", files}, {"truncated", truncated}});
 }
 
 }  // namespace
@@ -170,34 +169,57 @@ Reply Object(ServerContext& context, Call& call) {
 }  // namespace
 
 void AddLakeRoutes(Router& router, ServerContext& context) {
-  std::vector<QueryParamDoc> dag{{"dag_id", "string", "use this DAG's lake (default: the lake connection)"}};
+  std::vector<QueryParamDoc> dag{
+      {"dag_id", "string", "use this DAG's lake (default: the lake connection)"}};
   auto with_key = dag;
   with_key.push_back({"key", "string", "<bucket>/<path>"});
-  router.Add({"GET", "/api/v2/sluice/lake/buckets", Access::kViewer,
+  router.Add({"GET",
+              "/api/v2/sluice/lake/buckets",
+              Access::kViewer,
               [&context](Call& call) { return Buckets(context, call); },
-              {.summary = "The lake's buckets (those the pipelines name)", .tag = "Lake",
-               .response_schema = "LakeBucketsResponse", .query = dag}});
+              {.summary = "The lake's buckets (those the pipelines name)",
+               .tag = "Lake",
+               .response_schema = "LakeBucketsResponse",
+               .query = dag}});
   auto list_query = dag;
   list_query.push_back({"prefix", "string", "<bucket>/ or <bucket>/<path>/"});
-  router.Add({"GET", "/api/v2/sluice/lake/list", Access::kViewer,
+  router.Add({"GET",
+              "/api/v2/sluice/lake/list",
+              Access::kViewer,
               [&context](Call& call) { return List(context, call); },
-              {.summary = "Sub-prefixes and objects directly under a prefix", .tag = "Lake",
-               .response_schema = "LakeListResponse", .query = list_query}});
-  router.Add({"GET", "/api/v2/sluice/lake/object", Access::kViewer,
+              {.summary = "Sub-prefixes and objects directly under a prefix",
+               .tag = "Lake",
+               .response_schema = "LakeListResponse",
+               .query = list_query}});
+  router.Add({"GET",
+              "/api/v2/sluice/lake/object",
+              Access::kViewer,
               [&context](Call& call) { return Object(context, call); },
               {.summary = "An object's metadata (and the document, for manifests and schema.json)",
-               .tag = "Lake", .response_schema = "LakeObjectResponse", .query = with_key}});
+               .tag = "Lake",
+               .response_schema = "LakeObjectResponse",
+               .query = with_key}});
   auto preview_query = with_key;
-  preview_query.push_back({"bytes", "integer", "at most this many bytes (default 65536, max 1 MiB)"});
+  preview_query.push_back(
+      {"bytes", "integer", "at most this many bytes (default 65536, max 1 MiB)"});
   preview_query.push_back({"rows", "integer", "at most this many rows or records (default 50)"});
-  router.Add({"GET", "/api/v2/sluice/lake/preview", Access::kViewer,
+  router.Add({"GET",
+              "/api/v2/sluice/lake/preview",
+              Access::kViewer,
               [&context](Call& call) { return Preview(context, call); },
               {.summary = "The first bytes of an object, with CSV rows or JSON records parsed",
-               .tag = "Lake", .response_schema = "LakePreviewResponse", .query = preview_query}});
-  router.Add({"GET", "/api/v2/sluice/lake/download", Access::kViewer,
+               .tag = "Lake",
+               .response_schema = "LakePreviewResponse",
+               .query = preview_query}});
+  router.Add({"GET",
+              "/api/v2/sluice/lake/download",
+              Access::kViewer,
               [&context](Call& call) { return Download(context, call); },
-              {.summary = "Download an object", .tag = "Lake", .response_schema = "",
-               .query = with_key, .content_type = "application/octet-stream"}});
+              {.summary = "Download an object",
+               .tag = "Lake",
+               .response_schema = "",
+               .query = with_key,
+               .content_type = "application/octet-stream"}});
 }
 
 }  // namespace sluice::server

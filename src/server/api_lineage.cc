@@ -18,8 +18,8 @@ constexpr uint64_t kQuarantineBytes = 256 * 1024;
 nlohmann::json RawStep(lake::ObjectStore& store, const Pipeline& pipeline,
                        const std::string& resource, const std::string& ds,
                        const std::string& run_id) {
-  std::string key = source::RawManifestKey(pipeline.lake.raw_bucket, pipeline.source.name,
-                                           resource, ds, run_id);
+  std::string key =
+      source::RawManifestKey(pipeline.lake.raw_bucket, pipeline.source.name, resource, ds, run_id);
   auto manifest = source::ReadRawManifest(store, key);
   if (!manifest) return {{"manifest_key", key}, {"status", "missing"}};
   nlohmann::json urls = nlohmann::json::array();
@@ -33,8 +33,7 @@ nlohmann::json RawStep(lake::ObjectStore& store, const Pipeline& pipeline,
           {"requests", urls}};
 }
 
-nlohmann::json QuarantineSample(lake::ObjectStore& store,
-                                const std::vector<std::string>& parts) {
+nlohmann::json QuarantineSample(lake::ObjectStore& store, const std::vector<std::string>& parts) {
   nlohmann::json sample = nlohmann::json::array();
   for (const std::string& key : parts) {
     auto reader = store.OpenRange(key, 0, kQuarantineBytes);
@@ -63,8 +62,8 @@ nlohmann::json QuarantineSample(lake::ObjectStore& store,
   return sample;
 }
 
-nlohmann::json CleanStep(lake::ObjectStore& store, const Pipeline& pipeline,
-                         const TableSpec& table, const std::string& ds, nlohmann::json* sample) {
+nlohmann::json CleanStep(lake::ObjectStore& store, const Pipeline& pipeline, const TableSpec& table,
+                         const std::string& ds, nlohmann::json* sample) {
   std::string key = transform::CleanPartitionPrefix(pipeline.lake.clean_bucket,
                                                     pipeline.source.name, table.name, ds) +
                     std::string(transform::kSchemaFileName);
@@ -99,7 +98,8 @@ Reply Lineage(ServerContext& context, Call& call) {
   if (!dag) return ErrorReply(dag.error());
   auto run = context.store.GetRun(dag->record.dag_id, call.Path("dag_run_id"));
   if (!run) return ErrorReply(run.error());
-  if (!dag->pipeline) return DetailReply(409, "the DAG's file no longer loads; see /api/v2/importErrors");
+  if (!dag->pipeline)
+    return DetailReply(409, "the DAG's file no longer loads; see /api/v2/importErrors");
   if (!context.options.lake) return DetailReply(503, "no lake is configured for this server");
   const Pipeline& pipeline = *dag->pipeline;
   auto store = context.options.lake(pipeline);
@@ -124,13 +124,14 @@ Reply Lineage(ServerContext& context, Call& call) {
     }
     tables.push_back({{"table", table.name},
                       {"resource", table.resource},
-                      {"api", {{"records", raw.value("records", 0)},
-                               {"requests", raw.value("requests", nlohmann::json::array())}}},
+                      {"api",
+                       {{"records", raw.value("records", 0)},
+                        {"requests", raw.value("requests", nlohmann::json::array())}}},
                       {"raw", raw},
                       {"clean", clean},
                       {"warehouse", loaded},
-                      {"reconciliation", balance.count(table.name) ? balance[table.name]
-                                                                  : nlohmann::json(nullptr)},
+                      {"reconciliation",
+                       balance.count(table.name) ? balance[table.name] : nlohmann::json(nullptr)},
                       {"quarantine", sample}});
   }
   return JsonReply(200, {{"dag_id", run->dag_id},
@@ -146,7 +147,9 @@ Reply Lineage(ServerContext& context, Call& call) {
 }  // namespace
 
 void AddLineageRoutes(Router& router, ServerContext& context) {
-  router.Add({"GET", "/api/v2/sluice/dags/{dag_id}/dagRuns/{dag_run_id}/lineage", Access::kViewer,
+  router.Add({"GET",
+              "/api/v2/sluice/dags/{dag_id}/dagRuns/{dag_run_id}/lineage",
+              Access::kViewer,
               [&context](Call& call) { return Lineage(context, call); },
               {.summary = "Lineage and reconciliation of a run: API -> raw -> clean -> PostgreSQL",
                .tag = "Sluice",

@@ -16,7 +16,8 @@ constexpr auto kCheckInterval = std::chrono::seconds(10);
 
 class CachedCheck {
  public:
-  CachedCheck(std::string name, HealthCheck check) : name_(std::move(name)), check_(std::move(check)) {}
+  CachedCheck(std::string name, HealthCheck check)
+      : name_(std::move(name)), check_(std::move(check)) {}
 
   std::string Status(Clock& clock) {
     if (!check_) return "unknown";
@@ -56,12 +57,13 @@ nlohmann::json SchedulerHealth(ServerContext& context) {
 Reply Health(ServerContext& context, CachedCheck& lake, CachedCheck& warehouse) {
   Status database = context.store.Check();
   if (!database) spdlog::warn("health: metadata store: {}", database.error().ToString());
-  return JsonReply(200, {{"metadatabase", {{"status", database ? "healthy" : "unhealthy"}}},
-                         {"scheduler", SchedulerHealth(context)},
-                         {"triggerer", {{"status", nullptr}, {"latest_triggerer_heartbeat", nullptr}}},
-                         {"dag_processor", nullptr},
-                         {"lake", {{"status", lake.Status(context.clock)}}},
-                         {"warehouse", {{"status", warehouse.Status(context.clock)}}}});
+  return JsonReply(200,
+                   {{"metadatabase", {{"status", database ? "healthy" : "unhealthy"}}},
+                    {"scheduler", SchedulerHealth(context)},
+                    {"triggerer", {{"status", nullptr}, {"latest_triggerer_heartbeat", nullptr}}},
+                    {"dag_processor", nullptr},
+                    {"lake", {{"status", lake.Status(context.clock)}}},
+                    {"warehouse", {{"status", warehouse.Status(context.clock)}}}});
 }
 
 }  // namespace
@@ -75,11 +77,14 @@ void AddMonitorRoutes(Router& router, ServerContext& context) {
                .response_schema = "HealthInfoResponse"};
   router.Add({"GET", "/health", Access::kPublic, health, doc});
   router.Add({"GET", "/api/v2/monitor/health", Access::kPublic, health, doc});
-  router.Add({"GET", "/api/v2/version", Access::kPublic,
-              [](Call&) {
-                return JsonReply(200, {{"version", SLUICE_VERSION}, {"git_version", nullptr}});
-              },
-              {.summary = "The server's version", .tag = "Version", .response_schema = "VersionInfo"}});
+  router.Add(
+      {"GET",
+       "/api/v2/version",
+       Access::kPublic,
+       [](Call&) {
+         return JsonReply(200, {{"version", SLUICE_VERSION}, {"git_version", nullptr}});
+       },
+       {.summary = "The server's version", .tag = "Version", .response_schema = "VersionInfo"}});
 }
 
 }  // namespace sluice::server

@@ -31,10 +31,11 @@ bool ReadAwareTime(const nlohmann::json& body, const std::string& name,
 
 std::optional<Reply> ReadTrigger(const httplib::Request& request, TriggerRequest* trigger) {
   nlohmann::json body;
-  if (auto invalid = ParseJsonBody(request,
-                                   {"conf", "dag_run_id", "data_interval_end", "data_interval_start",
-                                    "logical_date", "note", "partition_key", "run_after"},
-                                   &body)) {
+  if (auto invalid =
+          ParseJsonBody(request,
+                        {"conf", "dag_run_id", "data_interval_end", "data_interval_start",
+                         "logical_date", "note", "partition_key", "run_after"},
+                        &body)) {
     return invalid;
   }
   std::vector<ValidationIssue> issues;
@@ -152,7 +153,8 @@ std::optional<Reply> ReadRunFilter(const Call& call, metadb::RunFilter* filter) 
     auto text = call.Query(param.name);
     if (!text) continue;
     auto time = ParseIsoTime(*text);
-    if (!time) return ValidationReply({"query", param.name}, "Invalid datetime", "datetime_parsing");
+    if (!time)
+      return ValidationReply({"query", param.name}, "Invalid datetime", "datetime_parsing");
     *param.target = *time;
   }
   return std::nullopt;
@@ -203,13 +205,17 @@ Reply GetRun(ServerContext& context, Call& call) {
 }  // namespace
 
 void AddRunRoutes(Router& router, ServerContext& context) {
-  router.Add({"POST", "/api/v2/dags/{dag_id}/dagRuns", Access::kUser,
+  router.Add({"POST",
+              "/api/v2/dags/{dag_id}/dagRuns",
+              Access::kUser,
               [&context](Call& call) { return TriggerRun(context, call); },
               {.summary = "Trigger a DAG run (queued for the scheduler)",
                .tag = "DagRun",
                .response_schema = "DAGRunResponse",
                .request_schema = "TriggerDAGRunPostBody"}});
-  router.Add({"GET", "/api/v2/dags/{dag_id}/dagRuns", Access::kViewer,
+  router.Add({"GET",
+              "/api/v2/dags/{dag_id}/dagRuns",
+              Access::kViewer,
               [&context](Call& call) { return ListRuns(context, call); },
               {.summary = "List DAG runs (dag_id ~ for every DAG)",
                .tag = "DagRun",
@@ -218,14 +224,17 @@ void AddRunRoutes(Router& router, ServerContext& context) {
                          {"offset", "integer", ""},
                          {"state", "string", "queued, running, success or failed (repeatable)"},
                          {"run_type", "string", "scheduled, manual or backfill"},
-                         {"order_by", "string", "id, logical_date, run_after, start_date, end_date, "
-                                                "updated_at; '-' first for descending"},
+                         {"order_by", "string",
+                          "id, logical_date, run_after, start_date, end_date, "
+                          "updated_at; '-' first for descending"},
                          {"logical_date_gte", "string", ""},
                          {"logical_date_lte", "string", ""},
                          {"run_after_gte", "string", ""},
                          {"run_after_lte", "string", ""},
                          {"updated_at_gte", "string", ""}}}});
-  router.Add({"GET", "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}", Access::kViewer,
+  router.Add({"GET",
+              "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}",
+              Access::kViewer,
               [&context](Call& call) { return GetRun(context, call); },
               {.summary = "Get a DAG run", .tag = "DagRun", .response_schema = "DAGRunResponse"}});
 }

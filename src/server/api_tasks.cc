@@ -15,9 +15,8 @@ struct RunScope {
 };
 
 Reply RunNotFound(std::string_view dag_id, std::string_view run_id) {
-  return DetailReply(
-      404, fmt::format("The DagRun with dag_id: `{}` and run_id: `{}` was not found", dag_id,
-                       run_id));
+  return DetailReply(404, fmt::format("The DagRun with dag_id: `{}` and run_id: `{}` was not found",
+                                      dag_id, run_id));
 }
 
 // The DAG and run a task-instance route names, or the 404 to answer.
@@ -78,8 +77,8 @@ Reply ListTaskInstances(ServerContext& context, Call& call) {
   size_t begin = std::min(total, static_cast<size_t>(paging->offset));
   size_t end = std::min(total, begin + static_cast<size_t>(paging->limit));
   std::vector<metadb::TaskInstance> page(matching.begin() + begin, matching.begin() + end);
-  return JsonReply(200, {{"task_instances", TiListJson(context, scope, page)},
-                         {"total_entries", total}});
+  return JsonReply(
+      200, {{"task_instances", TiListJson(context, scope, page)}, {"total_entries", total}});
 }
 
 std::optional<int> ParseMapIndex(const std::string& text) {
@@ -117,8 +116,7 @@ Reply GetTaskInstance(ServerContext& context, Call& call, int map_index) {
 Reply GetMappedTaskInstance(ServerContext& context, Call& call) {
   auto map_index = ParseMapIndex(call.Path("map_index"));
   if (!map_index) {
-    return ValidationReply({"path", "map_index"}, "Input should be a valid integer",
-                           "int_parsing");
+    return ValidationReply({"path", "map_index"}, "Input should be a valid integer", "int_parsing");
   }
   return GetTaskInstance(context, call, *map_index);
 }
@@ -152,7 +150,9 @@ Reply ClearTaskInstances(ServerContext& context, Call& call);
 
 void AddTaskRoutes(Router& router, ServerContext& context) {
   const std::string ti_path = "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances";
-  router.Add({"GET", ti_path, Access::kViewer,
+  router.Add({"GET",
+              ti_path,
+              Access::kViewer,
               [&context](Call& call) { return ListTaskInstances(context, call); },
               {.summary = "List the task instances of a run",
                .tag = "TaskInstance",
@@ -161,30 +161,40 @@ void AddTaskRoutes(Router& router, ServerContext& context) {
                          {"offset", "integer", ""},
                          {"state", "string", "a task state (repeatable)"},
                          {"task_id", "string", "a task id (repeatable)"}}}});
-  router.Add({"GET", ti_path + "/{task_id}/tries", Access::kViewer,
+  router.Add({"GET",
+              ti_path + "/{task_id}/tries",
+              Access::kViewer,
               [&context](Call& call) { return ListTries(context, call); },
               {.summary = "List every try of a task instance",
                .tag = "TaskInstance",
                .response_schema = "TaskInstanceHistoryCollectionResponse",
                .query = {{"map_index", "integer", "default -1"}}}});
-  router.Add({"GET", ti_path + "/{task_id}", Access::kViewer,
+  router.Add({"GET",
+              ti_path + "/{task_id}",
+              Access::kViewer,
               [&context](Call& call) { return GetTaskInstance(context, call, -1); },
               {.summary = "Get a task instance",
                .tag = "TaskInstance",
                .response_schema = "TaskInstanceResponse"}});
-  router.Add({"GET", ti_path + "/{task_id}/{map_index}", Access::kViewer,
+  router.Add({"GET",
+              ti_path + "/{task_id}/{map_index}",
+              Access::kViewer,
               [&context](Call& call) { return GetMappedTaskInstance(context, call); },
               {.summary = "Get a mapped task instance",
                .tag = "TaskInstance",
                .response_schema = "TaskInstanceResponse"}});
-  router.Add({"PATCH", ti_path + "/{task_id}", Access::kUser,
+  router.Add({"PATCH",
+              ti_path + "/{task_id}",
+              Access::kUser,
               [&context](Call& call) { return PatchTaskInstance(context, call); },
               {.summary = "Mark a task instance failed, success or skipped",
                .tag = "TaskInstance",
                .response_schema = "TaskInstanceCollectionResponse",
                .request_schema = "PatchTaskInstanceBody",
                .query = {{"map_index", "integer", "default: every map index"}}}});
-  router.Add({"POST", "/api/v2/dags/{dag_id}/clearTaskInstances", Access::kUser,
+  router.Add({"POST",
+              "/api/v2/dags/{dag_id}/clearTaskInstances",
+              Access::kUser,
               [&context](Call& call) { return ClearTaskInstances(context, call); },
               {.summary = "Clear task instances so they run again",
                .tag = "TaskInstance",

@@ -49,7 +49,7 @@ Result<std::string> ReadSecretFile(const std::string& path) {
 Result<std::string> LoadOrCreateSecretKey(const std::string& home) {
   std::string path = home + "/secret_key";
   if (::access(path.c_str(), F_OK) != 0) {
-    std::string key = Sha256Hex(RandomBytes(32)) ;
+    std::string key = Sha256Hex(RandomBytes(32));
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd >= 0) {
       std::string line = key + "\n";

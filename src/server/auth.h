@@ -38,8 +38,7 @@ class Authenticator {
   // while the user or the address has too many recent failures (even with the
   // right password), else kUnauthenticated "Invalid credentials" for any
   // mismatch, without saying which part was wrong.
-  Result<metadb::UserRecord> CheckCredentials(std::string_view username,
-                                              std::string_view password,
+  Result<metadb::UserRecord> CheckCredentials(std::string_view username, std::string_view password,
                                               std::string_view address) const;
 
   std::string IssueToken(const metadb::UserRecord& user) const;

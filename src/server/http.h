@@ -113,8 +113,7 @@ class Router {
 // malformed JSON, nesting deeper than 64, not an object, or a key outside
 // `allowed` (unknown fields are refused, as Airflow's strict models do).
 std::optional<Reply> ParseJsonBody(const httplib::Request& request,
-                                   const std::vector<std::string>& allowed,
-                                   nlohmann::json* body);
+                                   const std::vector<std::string>& allowed, nlohmann::json* body);
 
 // Query parameters shared by list endpoints: limit (default 50, at most
 // 1000) and offset. nullopt with *reply set when one is not a number.

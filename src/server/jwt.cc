@@ -15,7 +15,8 @@ Result<nlohmann::json> DecodePart(std::string_view part, std::string_view what) 
   auto bytes = Base64UrlDecode(part);
   if (!bytes) return Error::Unauthenticated("malformed token: its {} is not base64url", what);
   nlohmann::json value = nlohmann::json::parse(*bytes, nullptr, false);
-  if (!value.is_object()) return Error::Unauthenticated("malformed token: its {} is not JSON", what);
+  if (!value.is_object())
+    return Error::Unauthenticated("malformed token: its {} is not JSON", what);
   return value;
 }
 

@@ -65,12 +65,16 @@ std::vector<nlohmann::json> ArrayElements(std::string_view text, size_t limit) {
   for (size_t i = open; i < text.size() && elements.size() < limit; ++i) {
     char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
-    else if (c == '[' || c == '{') ++depth;
+    if (c == '"')
+      in_string = true;
+    else if (c == '[' || c == '{')
+      ++depth;
     else if ((c == ']' || c == '}') && --depth == 0) {
       std::string_view element = text.substr(start, i - start);
       nlohmann::json value = nlohmann::json::parse(element, nullptr, false);
@@ -148,9 +152,10 @@ Reply Preview(ServerContext& context, Call& call) {
   std::string masked = MaskSecrets(*text);
   bool truncated = info->size > text->size();
   std::string_view kind = LakeKind(key);
-  nlohmann::json body = {{"key", key},       {"size", info->size},     {"kind", kind},
-                         {"truncated", truncated}, {"text", masked}, {"columns", nullptr},
-                         {"rows", nullptr},  {"records", nullptr},     {"document", nullptr}};
+  nlohmann::json body = {
+      {"key", key},         {"size", info->size}, {"kind", kind},    {"truncated", truncated},
+      {"text", masked},     {"columns", nullptr}, {"rows", nullptr}, {"records", nullptr},
+      {"document", nullptr}};
   AddParsed(kind, masked, truncated, *rows, &body);
   return JsonReply(200, body);
 }
@@ -171,7 +176,8 @@ Reply Download(ServerContext& context, Call& call) {
   reply.content_type = LakeContentType(key);
   std::string name = key.substr(key.rfind('/') + 1);
   std::erase_if(name, [](char c) { return c == '"' || c == '\\' || c < 0x20; });
-  reply.headers.emplace_back("Content-Disposition", fmt::format("attachment; filename=\"{}\"", name));
+  reply.headers.emplace_back("Content-Disposition",
+                             fmt::format("attachment; filename=\"{}\"", name));
   reply.stream_size = info->size;
   reply.stream = [store, key, state](size_t offset, size_t length, httplib::DataSink& sink) {
     if (!state->reader || state->position != offset) {

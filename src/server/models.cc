@@ -24,8 +24,8 @@ nlohmann::json Seconds(std::optional<TimePoint> start, std::optional<TimePoint> 
 
 // Airflow's DagRunTriggeredByType; other values would fail the clients' enum.
 nlohmann::json TriggeredBy(const std::string& triggered_by) {
-  static const char* kKnown[] = {"cli",  "operator", "rest_api", "ui",    "test",
-                                 "timetable", "asset", "backfill"};
+  static const char* kKnown[] = {"cli",  "operator",  "rest_api", "ui",
+                                 "test", "timetable", "asset",    "backfill"};
   if (triggered_by == "scheduler") return "timetable";
   for (const char* known : kKnown) {
     if (triggered_by == known) return triggered_by;
@@ -74,8 +74,9 @@ nlohmann::json DagJson(const metadb::DagRecord& dag, const Pipeline* pipeline,
       {"fileloc", dag.file_path},
       {"description", TextOrNull(dag.description)},
       {"timetable_summary", TextOrNull(dag.schedule)},
-      {"timetable_description", dag.schedule.empty() ? nlohmann::json("Never, external triggers only")
-                                                     : nlohmann::json(dag.schedule + " (" + dag.timezone + ")")},
+      {"timetable_description", dag.schedule.empty()
+                                    ? nlohmann::json("Never, external triggers only")
+                                    : nlohmann::json(dag.schedule + " (" + dag.timezone + ")")},
       {"timetable_partitioned", false},
       {"timetable_periodic", periodic},
       {"tags", tags},
@@ -116,8 +117,8 @@ nlohmann::json DagVersionCache::Get(const metadb::DagRecord& dag, int version_nu
   auto it = versions_.find(key);
   if (it != versions_.end()) return it->second;
   auto version = store_.GetDagVersion(dag.dag_id, version_number);
-  nlohmann::json json = DagVersionJson(
-      dag, version_number, version ? std::optional(version->created_at) : std::nullopt);
+  nlohmann::json json = DagVersionJson(dag, version_number,
+                                       version ? std::optional(version->created_at) : std::nullopt);
   versions_.emplace(key, json);
   return json;
 }
@@ -200,8 +201,8 @@ nlohmann::json CommonTaskFields(const metadb::TaskInstance& ti, const Pipeline* 
 nlohmann::json TaskInstanceJson(const metadb::TaskInstance& ti, const metadb::DagRun& run,
                                 const Pipeline* pipeline, const nlohmann::json& dag_version) {
   nlohmann::json json = CommonTaskFields(ti, pipeline);
-  json["id"] = NameUuid(fmt::format("ti/{}/{}/{}/{}", ti.key.dag_id, ti.key.run_id,
-                                    ti.key.task_id, ti.key.map_index));
+  json["id"] = NameUuid(fmt::format("ti/{}/{}/{}/{}", ti.key.dag_id, ti.key.run_id, ti.key.task_id,
+                                    ti.key.map_index));
   json["logical_date"] = TimeJson(run.logical_date);
   json["run_after"] = TimeJson(run.run_after);
   json["note"] = nullptr;

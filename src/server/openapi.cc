@@ -10,9 +10,7 @@ extern const std::string_view kOpenApiSchemas;
 
 namespace {
 
-nlohmann::json Ref(const std::string& name) {
-  return {{"$ref", "#/components/schemas/" + name}};
-}
+nlohmann::json Ref(const std::string& name) { return {{"$ref", "#/components/schemas/" + name}}; }
 
 nlohmann::json JsonContent(const std::string& schema) {
   return {{"application/json", {{"schema", Ref(schema)}}}};
@@ -40,7 +38,8 @@ nlohmann::json Responses(const Route& route) {
   if (route.pattern.find("/lake/") != std::string::npos) error(400, "Bad Request: a hostile key");
   if (route.method == "POST" && route.pattern.ends_with("/dagRuns")) error(409, "Conflict");
   if (!route.doc.request_schema.empty()) error(413, "Request body too large");
-  if (route.access == Access::kPublic && route.method == "POST") error(429, "Too many failed logins");
+  if (route.access == Access::kPublic && route.method == "POST")
+    error(429, "Too many failed logins");
   if (!route.doc.request_schema.empty() || !route.doc.query.empty() || has_path_params) {
     responses["422"] = {{"description", "Validation Error"},
                         {"content", JsonContent("HTTPValidationError")}};
@@ -69,7 +68,7 @@ nlohmann::json Operation(const Route& route) {
                               {"tags", {route.doc.tag}},
                               {"parameters", parameters},
                               {"responses", Responses(route)},
-                              {"x-sluice-role", route.access == Access::kPublic ? "none"
+                              {"x-sluice-role", route.access == Access::kPublic   ? "none"
                                                 : route.access == Access::kViewer ? "Viewer"
                                                 : route.access == Access::kUser   ? "User"
                                                 : route.access == Access::kOp     ? "Op"
@@ -99,27 +98,36 @@ void AddOpenApiRoute(Router& router) {
       {"info",
        {{"title", "sluice REST API"},
         {"version", SLUICE_VERSION},
-        {"description", "Modelled on Airflow 3's public API (/api/v2); sluice's own endpoints "
-                        "are under /api/v2/sluice. See docs/API.md."}}},
+        {"description",
+         "Modelled on Airflow 3's public API (/api/v2); sluice's own endpoints "
+         "are under /api/v2/sluice. See docs/API.md."}}},
       {"paths", paths},
       {"components",
        {{"schemas", nlohmann::json::parse(kOpenApiSchemas)},
         {"securitySchemes",
          {{"OAuth2PasswordBearer",
-           {{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"},
+           {{"type", "http"},
+            {"scheme", "bearer"},
+            {"bearerFormat", "JWT"},
             {"description", "a token from POST /auth/token"}}},
           {"SessionCookie",
-           {{"type", "apiKey"}, {"in", "cookie"}, {"name", "sluice_session"},
+           {{"type", "apiKey"},
+            {"in", "cookie"},
+            {"name", "sluice_session"},
             {"description", "POST /api/v2/sluice/login; changes also need X-CSRF-Token"}}}}}}}};
   document["paths"]["/api/v2/openapi.json"]["get"] = {
       {"summary", "This document"},
       {"tags", {"Monitor"}},
       {"parameters", nlohmann::json::array()},
-      {"responses", {{"200", {{"description", "Successful Response"},
-                              {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}}}}},
+      {"responses",
+       {{"200",
+         {{"description", "Successful Response"},
+          {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}}}}},
       {"x-sluice-role", "none"}};
   std::string body = document.dump(1);
-  router.Add({"GET", "/api/v2/openapi.json", Access::kPublic,
+  router.Add({"GET",
+              "/api/v2/openapi.json",
+              Access::kPublic,
               [body](Call&) {
                 Reply reply;
                 reply.body = body;

@@ -32,14 +32,15 @@ Status ValidatePassword(std::string_view password) {
 Result<std::string> HashPassword(std::string_view password) {
   SLUICE_TRY(ValidatePassword(password));
   std::string salt = RandomBytes(kSaltBytes);
-  size_t length = argon2_encodedlen(kTimeCost, kMemoryKiB, kParallelism, kSaltBytes, kHashBytes,
-                                    Argon2_id);
+  size_t length =
+      argon2_encodedlen(kTimeCost, kMemoryKiB, kParallelism, kSaltBytes, kHashBytes, Argon2_id);
   std::vector<char> encoded(length + 1, '\0');
-  int rc = argon2id_hash_encoded(kTimeCost, kMemoryKiB, kParallelism, password.data(),
-                                 password.size(), salt.data(), salt.size(), kHashBytes,
-                                 encoded.data(), encoded.size());
+  int rc =
+      argon2id_hash_encoded(kTimeCost, kMemoryKiB, kParallelism, password.data(), password.size(),
+                            salt.data(), salt.size(), kHashBytes, encoded.data(), encoded.size());
   if (rc != ARGON2_OK) {
-    return Error::Internal("hashing the password with argon2id failed: {}", argon2_error_message(rc));
+    return Error::Internal("hashing the password with argon2id failed: {}",
+                           argon2_error_message(rc));
   }
   return std::string(encoded.data());
 }

@@ -52,8 +52,8 @@ bool IsValidRunId(std::string_view run_id) {
 
 metadb::NewRun BuildManualRun(const Pipeline& pipeline, const TriggerRequest& request,
                               TimePoint now) {
-  TimePoint logical_date = request.logical_date.value_or(
-      std::chrono::time_point_cast<std::chrono::microseconds>(now));
+  TimePoint logical_date =
+      request.logical_date.value_or(std::chrono::time_point_cast<std::chrono::microseconds>(now));
   metadb::NewRun new_run;
   metadb::DagRun& run = new_run.run;
   run.dag_id = pipeline.dag_id;

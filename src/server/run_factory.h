@@ -11,11 +11,11 @@
 namespace sluice::server {
 
 struct TriggerRequest {
-  std::optional<TimePoint> logical_date;  // nullopt: now
-  std::string run_id;                     // "": manual__<logical date>
-  std::string conf = "{}";                // a JSON object
+  std::optional<TimePoint> logical_date;                            // nullopt: now
+  std::string run_id;                                               // "": manual__<logical date>
+  std::string conf = "{}";                                          // a JSON object
   std::optional<TimePoint> data_interval_start, data_interval_end;  // both or neither
-  std::optional<TimePoint> run_after;     // nullopt: the logical date
+  std::optional<TimePoint> run_after;                               // nullopt: the logical date
   std::string triggered_by = "rest_api";
 };
 

@@ -48,14 +48,14 @@ using LakeResolver = std::function<Result<lake::ObjectStore*>(const Pipeline& pi
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;          // 0: any free port (see WebServer::port())
-  std::string home;         // $SLUICE_HOME: secret_key, logs/ (required)
-  std::string dags_folder;  // shown in import errors only
-  metadb::MetaStore* metastore = nullptr;  // required; not owned, outlives the server
-  Clock* clock = nullptr;                  // the system clock when null; not owned
-  LakeResolver lake;                       // lineage and lake browser; 503 when empty
-  HealthCheck lake_health;                 // /health "lake"; "unknown" when empty
-  HealthCheck warehouse_health;            // /health "warehouse"; "unknown" when empty
+  int port = 8080;                                    // 0: any free port (see WebServer::port())
+  std::string home;                                   // $SLUICE_HOME: secret_key, logs/ (required)
+  std::string dags_folder;                            // shown in import errors only
+  metadb::MetaStore* metastore = nullptr;             // required; not owned, outlives the server
+  Clock* clock = nullptr;                             // the system clock when null; not owned
+  LakeResolver lake;                                  // lineage and lake browser; 503 when empty
+  HealthCheck lake_health;                            // /health "lake"; "unknown" when empty
+  HealthCheck warehouse_health;                       // /health "warehouse"; "unknown" when empty
   std::size_t max_body_bytes = std::size_t{1} << 20;  // larger request bodies: 413
   std::chrono::seconds token_lifetime{std::chrono::hours(24)};
   std::chrono::seconds session_lifetime{std::chrono::hours(12)};

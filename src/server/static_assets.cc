@@ -27,13 +27,20 @@ std::string_view ContentType(std::string_view path) {
   struct Type {
     std::string_view extension, content_type;
   };
-  static constexpr Type kTypes[] = {
-      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-      {".svg", "image/svg+xml"}, {".png", "image/png"}, {".ico", "image/x-icon"},
-      {".json", "application/json"}, {".map", "application/json"}, {".woff2", "font/woff2"},
-      {".woff", "font/woff"}, {".txt", "text/plain; charset=utf-8"}, {".webp", "image/webp"},
-      {".jpg", "image/jpeg"}};
+  static constexpr Type kTypes[] = {{".html", "text/html; charset=utf-8"},
+                                    {".js", "text/javascript; charset=utf-8"},
+                                    {".mjs", "text/javascript; charset=utf-8"},
+                                    {".css", "text/css; charset=utf-8"},
+                                    {".svg", "image/svg+xml"},
+                                    {".png", "image/png"},
+                                    {".ico", "image/x-icon"},
+                                    {".json", "application/json"},
+                                    {".map", "application/json"},
+                                    {".woff2", "font/woff2"},
+                                    {".woff", "font/woff"},
+                                    {".txt", "text/plain; charset=utf-8"},
+                                    {".webp", "image/webp"},
+                                    {".jpg", "image/jpeg"}};
   for (const Type& type : kTypes) {
     if (path.ends_with(type.extension)) return type.content_type;
   }
@@ -82,7 +89,8 @@ Reply ServeStatic(const std::string& path, const std::string& ui_folder) {
   std::string wanted = path.empty() || path == "/" ? "/index.html" : path;
   if (auto body = Find(wanted, ui_folder)) return FileReply(wanted, std::move(*body));
   if (wanted.starts_with("/assets/")) return DetailReply(404, "Not Found");
-  if (auto index = Find("/index.html", ui_folder)) return FileReply("/index.html", std::move(*index));
+  if (auto index = Find("/index.html", ui_folder))
+    return FileReply("/index.html", std::move(*index));
   Reply reply = FileReply("/index.html", std::string(kNotBuiltPage));
   return reply;
 }

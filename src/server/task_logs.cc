@@ -82,7 +82,8 @@ Reply GetLog(ServerContext& context, Call& call) {
     try_number = std::stoi(call.Path("try_number"));
     if (auto text = call.Query("map_index")) map_index = std::stoi(*text);
   } catch (const std::exception&) {
-    return ValidationReply({"path", "try_number"}, "Input should be a valid integer", "int_parsing");
+    return ValidationReply({"path", "try_number"}, "Input should be a valid integer",
+                           "int_parsing");
   }
   auto dag = context.catalog.Get(call.Path("dag_id"));
   if (!dag) return ErrorReply(dag.error());
@@ -103,12 +104,13 @@ Reply GetLog(ServerContext& context, Call& call) {
   uint64_t offset = 0;
   if (auto token = call.Query("token")) {
     auto decoded = DecodeToken(*token);
-    if (!decoded) return DetailReply(400, "Bad Signature. Please use only the tokens provided by the API.");
+    if (!decoded)
+      return DetailReply(400, "Bad Signature. Please use only the tokens provided by the API.");
     offset = *decoded;
   }
   uint64_t next = offset;
-  bool complete = try_number < ti->try_number ||
-                  (ti->state != metadb::TaskState::kRunning && ti->state != metadb::TaskState::kQueued);
+  bool complete = try_number < ti->try_number || (ti->state != metadb::TaskState::kRunning &&
+                                                  ti->state != metadb::TaskState::kQueued);
   std::string text =
       ReadPage(LogPath(context.options.home, key, try_number), offset, complete, &next);
   std::string continuation = Base64UrlEncode(nlohmann::json{{"log_pos", next}}.dump());
@@ -134,8 +136,10 @@ Reply GetLog(ServerContext& context, Call& call) {
 
 void AddLogRoutes(Router& router, ServerContext& context) {
   router.Add(
-      {"GET", "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/logs/{try_number}",
-       Access::kViewer, [&context](Call& call) { return GetLog(context, call); },
+      {"GET",
+       "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/logs/{try_number}",
+       Access::kViewer,
+       [&context](Call& call) { return GetLog(context, call); },
        {.summary = "Read the log of one try of a task instance",
         .tag = "TaskInstance",
         .response_schema = "TaskInstancesLogResponse",

@@ -21,8 +21,8 @@ Status ValidateUsername(std::string_view username) {
   for (char c : username) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.' &&
         c != '@') {
-      return Error::InvalidArgument(
-          "username '{}': use letters, digits and . _ - @ only", username);
+      return Error::InvalidArgument("username '{}': use letters, digits and . _ - @ only",
+                                    username);
     }
   }
   return OkStatus();

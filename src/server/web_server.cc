@@ -103,8 +103,9 @@ struct WebServer::Impl {
     if (principal.via_session && ChangesState(route.method)) {
       std::string sent = call.request.get_header_value(std::string(kCsrfHeader));
       if (sent.empty() || sent != principal.csrf_token) {
-        return DetailReply(403, "CSRF token missing or incorrect: send the session's token in "
-                                "the X-CSRF-Token header");
+        return DetailReply(403,
+                           "CSRF token missing or incorrect: send the session's token in "
+                           "the X-CSRF-Token header");
       }
     }
     call.principal = std::move(principal);
@@ -169,12 +170,13 @@ struct WebServer::Impl {
                         LoggablePath(request));
           Send(DetailReply(500, "Internal Server Error"), response);
         });
-    http.set_error_handler([](const httplib::Request&, httplib::Response& response) {
-      if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-      std::string detail = StatusText(response.status);
-      Send(DetailReply(response.status, detail), response);
-      return httplib::Server::HandlerResponse::Handled;
-    });
+    http.set_error_handler(httplib::Server::HandlerWithResponse(
+        [](const httplib::Request&, httplib::Response& response) {
+          if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+          std::string detail = StatusText(response.status);
+          Send(DetailReply(response.status, detail), response);
+          return httplib::Server::HandlerResponse::Handled;
+        }));
     http.set_logger([](const httplib::Request& request, const httplib::Response& response) {
       double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                             request_log.start)
@@ -222,10 +224,10 @@ Status WebServer::Start() {
   }
   AddOpenApiRoute(impl.router);
   impl.Configure();
-  impl.port = impl.options.port == 0 ? impl.http.bind_to_any_port(impl.options.host)
-                                     : (impl.http.bind_to_port(impl.options.host, impl.options.port)
-                                            ? impl.options.port
-                                            : -1);
+  impl.port =
+      impl.options.port == 0
+          ? impl.http.bind_to_any_port(impl.options.host)
+          : (impl.http.bind_to_port(impl.options.host, impl.options.port) ? impl.options.port : -1);
   if (impl.port <= 0) {
     return Error::Unavailable("web server: cannot listen on {}:{}", impl.options.host,
                               impl.options.port)

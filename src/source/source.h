@@ -6,16 +6,19 @@
 // RetryPolicy), streams every response body byte for byte into the lake at
 //   <raw_bucket>/<source>/<resource>/ds=<ds>/run=<run_id>/part-NNNNN.json
 // and writes .../run=<run_id>/_manifest.json LAST: its presence marks the raw
-// partition complete. A body that arrives truncated or is not valid JSON fails
-// the extraction; its bytes are kept as part-NNNNN.json.failed for inspection
-// and no manifest is written, so nothing downstream reads it.
+// partition complete. A body that breaks off before its Content-Length (or
+// its last chunk) is retried like any cut connection; a body that is not valid
+// JSON, or that still breaks off on the last attempt, fails the extraction:
+// its bytes are kept as part-NNNNN.json.failed for inspection and no manifest
+// is written, so nothing downstream reads it.
 //
-// Error codes: kUnavailable (connection refused/reset, 5xx; retryable),
-// kDeadlineExceeded (timeout; retryable), kResourceExhausted (429 after every
-// attempt), kNotFound/kPermissionDenied/kUnauthenticated/kInvalidArgument/
-// kFailedPrecondition (other 4xx: never retried), kDataLoss (truncated or
-// malformed body), plus the lake's own errors. Messages name the URL, part and
-// cause on one line; URL passwords are masked.
+// Error codes: kUnavailable (connection refused/reset, body cut short, 5xx;
+// retryable), kDeadlineExceeded (timeout; retryable), kResourceExhausted (429
+// on every attempt; retryable), kNotFound/kPermissionDenied/kUnauthenticated/
+// kInvalidArgument/kFailedPrecondition (other 4xx, never retried; a server that
+// paginates in a loop), kDataLoss (invalid JSON: malformed or ending early),
+// plus the lake's own errors. Messages name the URL, part and cause on one
+// line; URL passwords and registered secrets are masked.
 #pragma once
 
 #include <atomic>

@@ -33,17 +33,17 @@ TEST_F(ServerTest, TokenFlowAnswersAsAirflowDoes) {
 
 TEST_F(ServerTest, AnonymousGets401AndLearnsNothing) {
   StartServer();
-  for (const std::string path :
-       {"/api/v2/dags", std::string("/api/v2/dags/") + kDagId, "/api/v2/dags/~/dagRuns",
-        "/api/v2/importErrors", "/api/v2/sluice/lake/buckets"}) {
+  for (const std::string& path : std::vector<std::string>{
+           "/api/v2/dags", std::string("/api/v2/dags/") + kDagId, "/api/v2/dags/~/dagRuns",
+           "/api/v2/importErrors", "/api/v2/sluice/lake/buckets"}) {
     SCOPED_TRACE(path);
     Response response = Get(path);
     EXPECT_EQ(response.status, 401);
     EXPECT_EQ(response.json, json({{"detail", "Not authenticated"}}));
     EXPECT_EQ(response.body.find(kDagId), std::string::npos);
   }
-  Response trigger = Send("POST", std::string("/api/v2/dags/") + kDagId + "/dagRuns",
-                          R"({"logical_date": null})");
+  Response trigger =
+      Send("POST", std::string("/api/v2/dags/") + kDagId + "/dagRuns", R"({"logical_date": null})");
   EXPECT_EQ(trigger.status, 401);
   // An unknown DAG and a known one look alike to an anonymous caller.
   EXPECT_EQ(Get("/api/v2/dags/no_such_dag").body, Get(std::string("/api/v2/dags/") + kDagId).body);
@@ -87,12 +87,10 @@ TEST_F(ServerTest, ViewerCannotTriggerPauseOrClear) {
   EXPECT_EQ(trigger.status, 403);
   EXPECT_EQ(trigger.json, json({{"detail", "Forbidden"}}));
   EXPECT_EQ(Send("PATCH", dag, R"({"is_paused": true})", viewer).status, 403);
-  EXPECT_EQ(Send("POST", dag + "/clearTaskInstances", R"({"dry_run": false})", viewer).status,
-            403);
+  EXPECT_EQ(Send("POST", dag + "/clearTaskInstances", R"({"dry_run": false})", viewer).status, 403);
   EXPECT_FALSE(store_->GetDag(kDagId)->is_paused);
   EXPECT_TRUE(store_->ListRuns({.dag_id = kDagId})->items.empty());
 }
-
 
 class SessionTest : public ServerTest {
  protected:

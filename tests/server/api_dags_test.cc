@@ -17,10 +17,10 @@ TEST_F(ServerTest, ListsDagsWithAirflowFields) {
   EXPECT_EQ(dag["timetable_summary"], "*/30 * * * *");
   EXPECT_EQ(dag["max_active_runs"], 1);
   EXPECT_EQ(dag["tags"][0]["name"], "company");
-  for (const char* field : {"dag_display_name", "is_stale", "fileloc", "file_token", "owners",
-                            "has_import_errors", "has_task_concurrency_limits", "is_backfillable",
-                            "max_active_tasks", "max_consecutive_failed_dag_runs",
-                            "timetable_partitioned", "timetable_periodic"}) {
+  for (const char* field :
+       {"dag_display_name", "is_stale", "fileloc", "file_token", "owners", "has_import_errors",
+        "has_task_concurrency_limits", "is_backfillable", "max_active_tasks",
+        "max_consecutive_failed_dag_runs", "timetable_partitioned", "timetable_periodic"}) {
     EXPECT_TRUE(dag.contains(field)) << field;
   }
 }
@@ -28,7 +28,8 @@ TEST_F(ServerTest, ListsDagsWithAirflowFields) {
 TEST_F(ServerTest, FiltersDags) {
   StartServer();
   std::string token = AdminToken();
-  EXPECT_EQ(Get("/api/v2/dags?dag_id_pattern=%25JSONPLACEHOLDER%25", token).json["total_entries"], 1);
+  EXPECT_EQ(Get("/api/v2/dags?dag_id_pattern=%25JSONPLACEHOLDER%25", token).json["total_entries"],
+            1);
   EXPECT_EQ(Get("/api/v2/dags?dag_id_pattern=nothing", token).json["total_entries"], 0);
   EXPECT_EQ(Get("/api/v2/dags?paused=true", token).json["total_entries"], 0);
   EXPECT_EQ(Get("/api/v2/dags?paused=false", token).json["total_entries"], 1);

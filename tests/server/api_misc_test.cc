@@ -1,7 +1,6 @@
 // Health, version, OpenAPI, static UI, body limits and the request log.
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
-
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -35,9 +34,9 @@ TEST_F(ServerTest, HealthNeedsNoAuthAndRevealsNoNames) {
 }
 
 TEST_F(ServerTest, SchedulerHeartbeatMakesItHealthy) {
-  ASSERT_TRUE(store_->Heartbeat({.id = "scheduler-1", .kind = "scheduler", .hostname = "h", .pid = 1},
-                                {})
-                  .has_value());
+  ASSERT_TRUE(
+      store_->Heartbeat({.id = "scheduler-1", .kind = "scheduler", .hostname = "h", .pid = 1}, {})
+          .has_value());
   StartServer();
   Response health = Get("/health");
   EXPECT_EQ(health.json["scheduler"]["status"], "healthy");
@@ -48,9 +47,9 @@ TEST_F(ServerTest, OversizedBodyIs413AndChangesNothing) {
   options_.max_body_bytes = 1024;
   StartServer();
   std::string conf(4096, 'x');
-  Response response = Send("POST", std::string("/api/v2/dags/") + kDagId + "/dagRuns",
-                           R"({"logical_date": null, "conf": {"k": ")" + conf + R"("}})",
-                           AdminToken());
+  Response response =
+      Send("POST", std::string("/api/v2/dags/") + kDagId + "/dagRuns",
+           R"({"logical_date": null, "conf": {"k": ")" + conf + R"("}})", AdminToken());
   EXPECT_EQ(response.status, 413);
   EXPECT_TRUE(response.json["detail"].is_string());
   EXPECT_TRUE(store_->ListRuns({.dag_id = kDagId})->items.empty());
@@ -62,9 +61,9 @@ TEST_F(ServerTest, OpenApiDocumentListsTheRoutes) {
   ASSERT_EQ(document.status, 200);
   EXPECT_EQ(document.json["openapi"], "3.1.0");
   const json& paths = document.json["paths"];
-  for (const char* path : {"/auth/token", "/api/v2/dags", "/api/v2/dags/{dag_id}",
-                           "/api/v2/dags/{dag_id}/dagRuns", "/api/v2/dags/{dag_id}/clearTaskInstances",
-                           "/api/v2/sluice/login", "/health"}) {
+  for (const char* path :
+       {"/auth/token", "/api/v2/dags", "/api/v2/dags/{dag_id}", "/api/v2/dags/{dag_id}/dagRuns",
+        "/api/v2/dags/{dag_id}/clearTaskInstances", "/api/v2/sluice/login", "/health"}) {
     EXPECT_TRUE(paths.contains(path)) << path;
   }
   EXPECT_TRUE(paths["/api/v2/dags/{dag_id}"].contains("patch"));

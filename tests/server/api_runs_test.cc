@@ -73,17 +73,16 @@ TEST_F(RunsTest, RefusesBadTriggerBodiesAndCreatesNothing) {
     const char* name;
     const char* body;
     const char* loc;
-  } cases[] = {{"malformed", R"({"logical_date": )", nullptr},
-               {"missing logical_date", R"({"conf": {}})", "logical_date"},
-               {"naive time", R"({"logical_date": "2025-03-15T10:00:00"})", "logical_date"},
-               {"not a time", R"({"logical_date": "yesterday"})", "logical_date"},
-               {"conf not an object", R"({"logical_date": null, "conf": [1]})", "conf"},
-               {"unknown field", R"({"logical_date": null, "bogus": 1})", "bogus"},
-               {"run id with a slash", R"({"logical_date": null, "dag_run_id": "../x"})",
-                "dag_run_id"},
-               {"half an interval",
-                R"({"logical_date": null, "data_interval_start": "2025-03-15T00:00:00Z"})",
-                nullptr}};
+  } cases[] = {
+      {"malformed", R"({"logical_date": )", nullptr},
+      {"missing logical_date", R"({"conf": {}})", "logical_date"},
+      {"naive time", R"({"logical_date": "2025-03-15T10:00:00"})", "logical_date"},
+      {"not a time", R"({"logical_date": "yesterday"})", "logical_date"},
+      {"conf not an object", R"({"logical_date": null, "conf": [1]})", "conf"},
+      {"unknown field", R"({"logical_date": null, "bogus": 1})", "bogus"},
+      {"run id with a slash", R"({"logical_date": null, "dag_run_id": "../x"})", "dag_run_id"},
+      {"half an interval",
+       R"({"logical_date": null, "data_interval_start": "2025-03-15T00:00:00Z"})", nullptr}};
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     json error = Trigger(c.body, 422);
@@ -112,14 +111,17 @@ TEST_F(RunsTest, ClearAndMarkChangeTaskInstances) {
   ASSERT_EQ(marked.status, 200) << marked.body;
   EXPECT_EQ(marked.json["task_instances"][0]["state"], "failed");
   std::string clear = std::string("/api/v2/dags/") + kDagId + "/clearTaskInstances";
-  Response dry = Send("POST", clear, R"({"dag_run_id": "r", "task_ids": ["raw_data_collection_task"],
-                                         "include_downstream": true})", token_);
+  Response dry =
+      Send("POST", clear, R"({"dag_run_id": "r", "task_ids": ["raw_data_collection_task"],
+                                         "include_downstream": true})",
+           token_);
   ASSERT_EQ(dry.status, 200) << dry.body;
   EXPECT_EQ(dry.json["total_entries"], 1);  // only_failed by default; dry run by default
   EXPECT_EQ(store_->GetTaskInstance({kDagId, "r", "raw_data_collection_task", -1})->state,
             metadb::TaskState::kFailed);
   Response done = Send("POST", clear, R"({"dag_run_id": "r", "dry_run": false,
-                                          "only_failed": false})", token_);
+                                          "only_failed": false})",
+                       token_);
   ASSERT_EQ(done.status, 200) << done.body;
   EXPECT_EQ(done.json["total_entries"], 4);
   EXPECT_EQ(store_->GetTaskInstance({kDagId, "r", "raw_data_collection_task", -1})->state,
@@ -131,8 +133,9 @@ TEST_F(RunsTest, ClearAndMarkChangeTaskInstances) {
 TEST_F(RunsTest, ReadsTaskLogsAsStructuredLines) {
   Trigger(R"({"logical_date": null, "dag_run_id": "logs"})");
   metadb::TaskInstanceKey key{kDagId, "logs", "raw_data_collection_task", -1};
-  ASSERT_TRUE(store_->TransitionTaskInstances(std::vector<metadb::TaskTransition>{
-                          {.key = key, .to = metadb::TaskState::kQueued, .new_try = true}})
+  ASSERT_TRUE(store_
+                  ->TransitionTaskInstances(std::vector<metadb::TaskTransition>{
+                      {.key = key, .to = metadb::TaskState::kQueued, .new_try = true}})
                   .has_value());
   std::string folder = home_ + "/logs/dag_id=" + kDagId + "/run_id=logs/task_id=" + key.task_id;
   std::filesystem::create_directories(folder);

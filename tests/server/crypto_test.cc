@@ -1,6 +1,7 @@
+#include "server/crypto.h"
+
 #include <gtest/gtest.h>
 
-#include "server/crypto.h"
 #include "server/jwt.h"
 
 namespace sluice::server {

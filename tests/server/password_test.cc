@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "server/password.h"
+
+#include <gtest/gtest.h>
 
 namespace sluice::server {
 namespace {

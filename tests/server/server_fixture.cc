@@ -23,8 +23,8 @@ void ServerTest::SetUp() {
   std::filesystem::copy_file(
       std::string(SLUICE_SOURCE_DIR) + "/pipelines/trust_wallet_jsonplaceholder_api_data.yaml",
       pipeline_file);
-  clock_ = std::make_unique<ManualClock>(std::chrono::time_point_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now()));
+  clock_ = std::make_unique<ManualClock>(
+      std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()));
   auto url = Url::Parse("sqlite://" + dir_ + "/meta.db");
   ASSERT_TRUE(url.has_value());
   auto store = metadb::OpenMetaStore(*url, {.clock = clock_.get()});
