@@ -95,9 +95,8 @@ Reply List(ServerContext& context, Call& call) {
   std::string prefix = call.Query("prefix").value_or("");
   if (!prefix.empty() && prefix.back() != '/') prefix += '/';
   if (prefix.empty()) return ValidationReply({"query", "prefix"}, "Field required", "missing");
-  if (Status valid = lake::ValidateKey(prefix.substr(0, prefix.size() - 1)); !valid) {
-    return DetailReply(400, valid.error().message());
-  }
+  // The store validates the prefix itself (a bucket alone, "raw/", is a valid
+  // prefix but not a valid key) and answers kInvalidArgument, which is a 400.
   LakeScope scope;
   if (auto failed = OpenLakeScope(context, call, &scope)) return *failed;
   auto objects = scope.store->List(prefix);

@@ -23,6 +23,8 @@ WEB = ROOT / "web"
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 TABLES = ["users", "posts", "comments", "albums", "photos", "todos"]
 OUTPUT = Path(os.environ.get("SLUICE_TEST_OUTPUT", ROOT / ".sluice-dev" / "test-results")) / "ui"
+# SLUICE_UI_README_SCREENSHOT=1 copies the DAG page's screenshot to the README's image.
+README_IMAGE = ROOT / "docs" / "img" / "dag-page.png"
 
 
 def require(condition, reason):
@@ -131,3 +133,6 @@ def test_ui_end_to_end(standalone, database):
         assert shown[table] == rows, f"lineage showed {shown[table]} rows for {table}, PostgreSQL has {rows}"
     assert admin_password not in log.read_text().split(admin_password, 1)[-1], \
         "the admin password appears in the server log after its one-time print"
+    if os.environ.get("SLUICE_UI_README_SCREENSHOT") == "1":
+        README_IMAGE.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(OUTPUT / "04-dag-page.png", README_IMAGE)
