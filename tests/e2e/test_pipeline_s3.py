@@ -7,6 +7,7 @@ from urllib.parse import quote, unquote, urlparse
 from conftest import FLAGSHIP, required_env
 from test_pipeline_run import EXPECTED, table_counts
 
+
 def list_keys(s3_url, bucket, prefix):
     url = urlparse(s3_url)
     endpoint = f"http://{url.hostname}:{url.port}"
