@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 
 #include <charconv>
-#include <cstring>
 
 #include "transform/iso_time.h"
 #include "transform/json_text.h"
@@ -87,8 +86,7 @@ Status CastNumeric(const JsonValue& value, Cell& cell) {
 }
 
 Status CastText(const JsonValue& value, Cell& cell) {
-  if (value.kind == JsonKind::kString &&
-      std::memchr(value.text.data(), '\0', value.text.size()) != nullptr) {
+  if (value.kind == JsonKind::kString && value.has_nul) {
     return Mismatch(ColumnType::kText, value, "U+0000 cannot be stored in PostgreSQL text");
   }
   cell.text.assign(value.text);

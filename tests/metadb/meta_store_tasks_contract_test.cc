@@ -252,7 +252,9 @@ TEST_P(MetaStoreContract, HeartbeatsKeepTriesAliveAndSilenceRevealsLostWorkers) 
     clock_.Advance(seconds(10));
     ASSERT_OK_AND_ASSIGN(std::vector<bool> owned, store_->Heartbeat(w1, w1_running));
     EXPECT_EQ(owned, std::vector<bool>{true});
-    if (beat == 0) ASSERT_OK(store_->Heartbeat(w2, w2_running));  // then w2 falls silent
+    if (beat == 0) {
+      ASSERT_OK(store_->Heartbeat(w2, w2_running));  // then w2 falls silent
+    }
   }
   TimePoint cutoff = clock_.Now() - seconds(15);
   ASSERT_OK_AND_ASSIGN(std::vector<TaskInstance> lost, ListLostTaskInstances(*store_, cutoff));
