@@ -27,8 +27,10 @@ def free_port():
 
 def has_standalone():
     """Whether this binary has `sluice standalone` (scheduler + workers + server)."""
-    result = subprocess.run([str(BIN), "standalone", "--help"], capture_output=True, text=True)
-    return result.returncode == 0
+    # `sluice standalone --help` would print the top-level help and exit 0 even
+    # without the subcommand, so look for it in the list of subcommands instead.
+    result = subprocess.run([str(BIN), "--help"], capture_output=True, text=True)
+    return any(line.split()[:1] == ["standalone"] for line in result.stdout.splitlines())
 
 
 class Reply:
