@@ -78,6 +78,9 @@ class Warehouse {
   virtual Status EnsureTables(std::string_view schema, std::span<const TableSpec> tables) = 0;
 
   // Loads one clean partition into schema.table (see the contract above).
+  // Other writers of that table wait during the merge (readers never do).
+  // A partition must hold each key once, as the transform writes it: a new
+  // key twice is kInvalidArgument (SQLSTATE 23505).
   virtual Result<LoadReport> LoadTable(const LoadRequest& request) = 0;
 
   virtual Result<int64_t> CountRows(std::string_view schema, std::string_view table) = 0;
