@@ -229,6 +229,10 @@ curl_slist* CurlHttpClient::Configure(CURL* easy, const HttpRequest& request, Tr
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeouts.connect.count()));
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(timeouts.total.count()));
   curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
+  if (!request.user.empty()) {
+    curl_easy_setopt(easy, CURLOPT_USERNAME, request.user.c_str());
+    curl_easy_setopt(easy, CURLOPT_PASSWORD, request.password.c_str());
+  }
   curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
   if (options_.accept_compressed) curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);

@@ -103,6 +103,30 @@ Status CheckRequest(const ExtractRequest& request, const ResourceSpec& resource)
   return OkStatus();
 }
 
+struct Credentials {
+  std::string user;
+  std::string password;
+};
+
+// "http://user:pass@host/x" -> "http://host/x", the credentials apart: a URL
+// is stored in the manifest and quoted in messages, a password must not be.
+std::string SplitCredentials(std::string_view url, Credentials& credentials) {
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  size_t authority = scheme_end + 3;
+  size_t authority_end = std::min(url.find_first_of("/?#", authority), url.size());
+  size_t at = url.substr(0, authority_end).rfind('@');
+  if (at == std::string_view::npos || at < authority) return std::string(url);
+  std::string_view userinfo = url.substr(authority, at - authority);
+  size_t colon = userinfo.find(':');
+  credentials.user = PercentDecode(userinfo.substr(0, colon));
+  if (colon != std::string_view::npos) {
+    credentials.password = PercentDecode(userinfo.substr(colon + 1));
+    RegisterSecret(credentials.password);
+  }
+  return fmt::format("{}{}", url.substr(0, authority), url.substr(at + 1));
+}
+
 struct Page {
   RawPart part;
   HttpResponse response;
@@ -129,6 +153,7 @@ class ResourceRun {
   const ExtractRequest& request_;
   const ResourceSpec& resource_;
   RetryPolicy policy_;
+  Credentials credentials_;
   uint64_t requests_ = 0;
   uint64_t retries_ = 0;
 };
@@ -150,8 +175,8 @@ Result<RawManifest> ResourceRun::Run() {
   manifest.resource = resource_.name;
   manifest.ds = r.ds;
   manifest.run_id = r.run_id;
-  Paginator paginator(JoinUrl(r.base_url, resource_.path), resource_.pagination,
-                      r.options.max_pages);
+  std::string base_url = SplitCredentials(r.base_url, credentials_);
+  Paginator paginator(JoinUrl(base_url, resource_.path), resource_.pagination, r.options.max_pages);
   std::optional<std::string> url = paginator.FirstUrl();
   while (url) {
     std::string part_name = fmt::format("part-{:05d}.json", manifest.parts.size());
@@ -173,6 +198,8 @@ Result<Page> ResourceRun::FetchPage(const std::string& url, const std::string& k
   const ExtractRequest& r = request_;
   HttpRequest request{.url = url,
                       .headers = r.source.headers,
+                      .user = credentials_.user,
+                      .password = credentials_.password,
                       .connect_timeout = r.source.connect_timeout,
                       .total_timeout = r.source.total_timeout};
   request.headers.emplace("Accept", "application/json");

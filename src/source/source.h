@@ -41,8 +41,12 @@ namespace sluice::source {
 // HTTP
 
 struct HttpRequest {
-  std::string url;
+  std::string url;                             // without credentials: they go below
   std::map<std::string, std::string> headers;  // sent as given
+  // HTTP basic credentials when user is set; sent to the URL's host only, not
+  // to another host a redirect names.
+  std::string user;
+  std::string password;
   // Zero: the client's default from HttpClientOptions.
   std::chrono::milliseconds connect_timeout{0};
   std::chrono::milliseconds total_timeout{0};
@@ -141,10 +145,13 @@ struct ExtractRequest {
   lake::ObjectStore& store;
   Clock& clock;
   const SourceSpec& source;  // name, headers, timeouts, retry settings, concurrency
-  std::string base_url;      // the source connection, e.g. "http://127.0.0.1:3000"
-  std::string raw_bucket;    // "raw"
-  std::string ds;            // logical date, "YYYY-MM-DD"
-  std::string run_id;        // one key segment: no '/'
+  // The source connection, e.g. "http://127.0.0.1:3000". Credentials in it
+  // ("http://user:pass@host") are sent as basic auth and kept out of the
+  // manifest and of messages.
+  std::string base_url;
+  std::string raw_bucket;  // "raw"
+  std::string ds;          // logical date, "YYYY-MM-DD"
+  std::string run_id;      // one key segment: no '/'
   ExtractOptions options = {};
 };
 

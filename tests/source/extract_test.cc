@@ -12,6 +12,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // json-server's answer to `?_page=P&_limit=L` over `total` items: the page,
 // X-Total-Count, and a Link header with first, prev, next and last.
@@ -25,19 +26,26 @@ class PagedItems {
   }
   int requests() const { return requests_; }
   void set_total(int total) { total_ = total; }
-  std::string last_authorization;
+  std::string last_authorization() {
+    std::lock_guard lock(mutex_);
+    return last_authorization_;
+  }
 
  private:
   void Serve(const httplib::Request& request, httplib::Response& response) {
     ++requests_;
-    last_authorization = request.get_header_value("Authorization");
+    int total = total_;
+    {
+      std::lock_guard lock(mutex_);
+      last_authorization_ = request.get_header_value("Authorization");
+    }
     int page = request.has_param("_page") ? std::stoi(request.get_param_value("_page")) : 1;
-    int limit = request.has_param("_limit") ? std::stoi(request.get_param_value("_limit")) : total_;
+    int limit = request.has_param("_limit") ? std::stoi(request.get_param_value("_limit")) : total;
     int first = (page - 1) * limit + 1;
-    response.set_content(Items(first, std::min(total_, first + limit - 1)), "application/json");
-    if (send_total_) response.set_header("X-Total-Count", std::to_string(total_));
+    response.set_content(Items(first, std::min(total, first + limit - 1)), "application/json");
+    if (send_total_) response.set_header("X-Total-Count", std::to_string(total));
     if (!send_link_) return;
-    int last = std::max(1, (total_ + limit - 1) / limit);
+    int last = std::max(1, (total + limit - 1) / limit);
     std::string base = "http://" + request.get_header_value("Host") + "/items?_page=";
     std::string suffix = "&_limit=" + std::to_string(limit);
     std::string link = "<" + base + "1" + suffix + ">; rel=\"first\"";
@@ -47,8 +55,10 @@ class PagedItems {
     response.set_header("Link", link);
   }
 
-  int total_;
+  std::atomic<int> total_;
   bool send_link_, send_total_;
+  std::mutex mutex_;
+  std::string last_authorization_;
   std::atomic<int> requests_{0};
 };
 
@@ -108,7 +118,22 @@ TEST_F(ExtractTest, WithoutPaginationOneRequest) {
   EXPECT_EQ(report->records, 30u);
   EXPECT_EQ(report->parts, 1);
   EXPECT_EQ(items.requests(), 1);
-  EXPECT_EQ(items.last_authorization, "Bearer token-1234");
+  EXPECT_EQ(items.last_authorization(), "Bearer token-1234");
+}
+
+TEST_F(ExtractTest, CredentialsInTheUrlAreSentButNeverStored) {
+  HttpTestServer server;
+  PagedItems items(server, 15, /*send_link=*/true, /*send_total=*/true);
+  server.Start();
+  std::string with_password = "http://alice:p%40ss-w0rd@" + server.url().substr(7);
+  auto report = ExtractResource(Request(with_password), Resource("items", 10));
+  ASSERT_TRUE(report) << report.error().ToString();
+  EXPECT_EQ(report->parts, 2);
+  EXPECT_EQ(items.last_authorization(), "Basic YWxpY2U6cEBzcy13MHJk");  // alice:p@ss-w0rd
+  std::string manifest = Read(report->manifest_key);
+  EXPECT_THAT(manifest, HasSubstr("\"url\": \"" + server.url() + "/items?_page=2&_limit=10\""));
+  EXPECT_THAT(manifest, Not(HasSubstr("w0rd")));
+  EXPECT_THAT(manifest, Not(HasSubstr("alice")));
 }
 
 TEST_F(ExtractTest, ManifestDescribesEveryPart) {
