@@ -24,5 +24,9 @@ void AddDagsCommands(CLI::App& app, CommandContext& context);
 void AddTasksCommands(CLI::App& app, CommandContext& context);
 void AddWebserverCommands(CLI::App& app, CommandContext& context);
 void AddUsersCommands(CLI::App& app, CommandContext& context);
+void AddDaemonCommands(CLI::App& app, CommandContext& context);
+void AddRunsCommands(CLI::App& app, CommandContext& context);
+void AddBackfillCommands(CLI::App& app, CommandContext& context);
+void AddDbCommands(CLI::App& app, CommandContext& context);
 
 }  // namespace sluice::cli

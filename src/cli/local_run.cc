@@ -7,7 +7,10 @@
 #include <set>
 #include <thread>
 
+#include "cli/store.h"
 #include "core/schedule.h"
+#include "executor/executor.h"
+#include "scheduler/scheduler.h"
 
 namespace sluice::cli {
 namespace {
@@ -51,7 +54,8 @@ class ProgressLine {
                          [this] { return done_; })) {
         break;
       }
-      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       fmt::print("\r\033[K{} {} {:.1f}s", kFrames[frame % 4], label_, seconds);
       std::fflush(stdout);
     }
@@ -71,6 +75,131 @@ bool AnyUpstreamFailed(const TaskSpec& task, const std::set<std::string>& failed
   return false;
 }
 
+std::string HostName() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
+  return name;
+}
+
+// The metadata store's record of a run in this process: the run (manual,
+// triggered_by "test", as `airflow dags test`: schedulers leave it to this process) and one try per
+// task instance, with its log file, as a worker would write them.
+class RunRecorder {
+ public:
+  RunRecorder(std::unique_ptr<metadb::MetaStore> store, metadb::DagRun run, std::string home)
+      : store_(std::move(store)), run_(std::move(run)), home_(std::move(home)) {}
+
+  const metadb::DagRun& run() const { return run_; }
+
+  Status Start(const TaskSpec& task, Clock& clock) {
+    SLUICE_ASSIGN_OR_RETURN(
+        auto page, store_->ListTaskInstances(
+                       {.dag_id = run_.dag_id, .run_id = run_.run_id, .task_ids = {task.id}}));
+    current_.clear();
+    logs_.clear();
+    using metadb::TaskState;
+    for (const metadb::TaskInstance& instance : page.items) {
+      int try_number = instance.try_number + 1;
+      std::vector<metadb::TaskTransition> start = {
+          {.key = instance.key,
+           .from = {TaskState::kNone, TaskState::kScheduled, TaskState::kQueued,
+                    TaskState::kUpForRetry, TaskState::kSuccess, TaskState::kFailed,
+                    TaskState::kUpstreamFailed, TaskState::kSkipped},
+           .to = TaskState::kQueued,
+           .new_try = true},
+          {.key = instance.key,
+           .from = {TaskState::kQueued},
+           .expected_try = try_number,
+           .to = TaskState::kRunning,
+           .hostname = HostName(),
+           .pid = static_cast<int>(::getpid()),
+           .worker_id = "test"}};
+      SLUICE_ASSIGN_OR_RETURN(std::vector<bool> applied, store_->TransitionTaskInstances(start));
+      if (!applied[0] || !applied[1]) {
+        return Error::Aborted("task {} of run {} is running elsewhere", task.id, run_.run_id);
+      }
+      current_.push_back({instance.key, try_number});
+      logs_.push_back(std::make_unique<executor::TaskLog>(
+          executor::TaskLogPath(home_, instance.key, try_number), clock));
+    }
+    return OkStatus();
+  }
+
+  void Log(std::string_view line) {
+    for (auto& log : logs_) log->Line(line);
+  }
+
+  Status Finish(metadb::TaskState state, const std::string& outputs) {
+    std::vector<metadb::TaskTransition> finish;
+    for (size_t i = 0; i < current_.size(); ++i) {
+      finish.push_back({.key = current_[i].key,
+                        .from = {metadb::TaskState::kRunning},
+                        .expected_try = current_[i].try_number,
+                        .to = state,
+                        .outputs = outputs,
+                        .log_location = logs_[i]->path()});
+    }
+    SLUICE_TRY(store_->TransitionTaskInstances(finish));
+    return OkStatus();
+  }
+
+  Status MarkUpstreamFailed(const TaskSpec& task) {
+    SLUICE_ASSIGN_OR_RETURN(
+        auto page, store_->ListTaskInstances(
+                       {.dag_id = run_.dag_id, .run_id = run_.run_id, .task_ids = {task.id}}));
+    std::vector<metadb::TaskTransition> mark;
+    for (const metadb::TaskInstance& instance : page.items) {
+      mark.push_back({.key = instance.key, .to = metadb::TaskState::kUpstreamFailed});
+    }
+    SLUICE_TRY(store_->TransitionTaskInstances(mark));
+    return OkStatus();
+  }
+
+  // The run's state once every task instance has finished.
+  Status Close(const Pipeline& pipeline) {
+    SLUICE_ASSIGN_OR_RETURN(
+        auto page, store_->ListTaskInstances({.dag_id = run_.dag_id, .run_id = run_.run_id}));
+    auto finished = scheduler::FinishedRunState(pipeline, page.items);
+    if (!finished) return OkStatus();
+    SLUICE_TRY(store_->SetRunState(run_.dag_id, run_.run_id, *finished, std::nullopt));
+    return OkStatus();
+  }
+
+ private:
+  std::unique_ptr<metadb::MetaStore> store_;
+  metadb::DagRun run_;
+  std::string home_;
+  std::vector<metadb::TaskTryRef> current_;
+  std::vector<std::unique_ptr<executor::TaskLog>> logs_;
+};
+
+Result<std::unique_ptr<RunRecorder>> OpenRecorder(const Config& config, const Pipeline& pipeline,
+                                                  const LocalRunOptions& options,
+                                                  const scheduler::TriggerRequest& trigger,
+                                                  TimePoint now) {
+  using Record = LocalRunOptions::Record;
+  if (options.record == Record::kNothing) return nullptr;
+  SLUICE_ASSIGN_OR_RETURN(auto store, OpenStore(config));
+  metadb::DagSync sync = scheduler::DagSyncOf(PipelineDirectory{.pipelines = {pipeline}});
+  sync.complete = false;
+  SLUICE_TRY(store->SyncDags(sync));
+  if (options.record == Record::kExistingRun) {
+    auto run = store->GetRun(pipeline.dag_id, trigger.run_id);
+    if (!run && run.error().code() == Code::kNotFound) return nullptr;
+    if (!run) return std::move(run).error();
+    return std::make_unique<RunRecorder>(std::move(store), std::move(*run), config.home);
+  }
+  metadb::NewRun new_run = scheduler::BuildManualRun(pipeline, trigger, now);
+  auto created = store->CreateRun(new_run);
+  if (!created && created.error().code() != Code::kAlreadyExists) {
+    return std::move(created).error();
+  }
+  SLUICE_TRY(store->SetRunState(pipeline.dag_id, trigger.run_id, metadb::DagRunState::kRunning,
+                                std::nullopt));
+  SLUICE_ASSIGN_OR_RETURN(metadb::DagRun run, store->GetRun(pipeline.dag_id, trigger.run_id));
+  return std::make_unique<RunRecorder>(std::move(store), std::move(run), config.home);
+}
+
 }  // namespace
 
 operators::TaskEnvironment MakeTaskEnvironment(const Config& config, Clock& clock) {
@@ -84,8 +213,8 @@ operators::TaskEnvironment MakeTaskEnvironment(const Config& config, Clock& cloc
       clock, lake_options);
 }
 
-Status RunLocally(CommandContext& context, const Pipeline& pipeline,
-                  const LocalRunOptions& options, std::vector<TaskRunSummary>* summaries) {
+Status RunLocally(CommandContext& context, const Pipeline& pipeline, const LocalRunOptions& options,
+                  std::vector<TaskRunSummary>* summaries) {
   SystemClock clock;
   TimePoint now = clock.Now();
   std::string ds = options.ds.empty() ? FormatDate(now) : options.ds;
@@ -94,18 +223,24 @@ Status RunLocally(CommandContext& context, const Pipeline& pipeline,
     return Error::InvalidArgument("--date {}: expected YYYY-MM-DD", ds);
   }
   std::string run_id =
-      options.run_id.empty() ? "manual__" + FormatIsoTime(std::chrono::floor<std::chrono::seconds>(now))
-                             : options.run_id;
-  TemplateContext templates = MakeTemplateContext(pipeline.dag_id, run_id, logical_date,
-                                                  logical_date + std::chrono::hours(24),
-                                                  pipeline.params);
+      options.run_id.empty()
+          ? "manual__" + FormatIsoTime(std::chrono::floor<std::chrono::seconds>(now))
+          : options.run_id;
+  scheduler::TriggerRequest trigger{
+      .logical_date = logical_date, .run_id = run_id, .triggered_by = "test"};
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<RunRecorder> recorder,
+                          OpenRecorder(context.config, pipeline, options, trigger, now));
+  metadb::DagRun run_record =
+      recorder ? recorder->run() : scheduler::BuildManualRun(pipeline, trigger, now).run;
+  TemplateContext templates = MakeTemplateContext(
+      pipeline.dag_id, run_id, run_record.data_interval_start.value_or(logical_date),
+      run_record.data_interval_end.value_or(logical_date), pipeline.params);
   operators::TaskEnvironment environment = MakeTaskEnvironment(context.config, clock);
 
   std::vector<const TaskSpec*> tasks;
   for (const TaskSpec& task : pipeline.tasks) {
-    if (options.task_ids.empty() ||
-        std::find(options.task_ids.begin(), options.task_ids.end(), task.id) !=
-            options.task_ids.end()) {
+    if (options.task_ids.empty() || std::find(options.task_ids.begin(), options.task_ids.end(),
+                                              task.id) != options.task_ids.end()) {
       tasks.push_back(&task);
     }
   }
@@ -121,6 +256,7 @@ Status RunLocally(CommandContext& context, const Pipeline& pipeline,
     if (AnyUpstreamFailed(*task, failed)) {
       summary.state = "upstream_failed";
       failed.insert(task->id);
+      if (recorder) SLUICE_TRY(recorder->MarkUpstreamFailed(*task));
       if (text) fmt::print("  {:<32} {}\n", task->id, summary.state);
       if (summaries) summaries->push_back(std::move(summary));
       continue;
@@ -133,14 +269,27 @@ Status RunLocally(CommandContext& context, const Pipeline& pipeline,
                            .templates = templates,
                            .log = {},
                            .timeout = task->execution_timeout.value_or(std::chrono::seconds(0))};
-    if (options.print_logs) run.log = [](std::string_view line) { fmt::print("    | {}\n", line); };
+    bool print_logs = options.print_logs;
+    RunRecorder* record = recorder.get();
+    run.log = [print_logs, record](std::string_view line) {
+      if (print_logs) fmt::print("    | {}\n", line);
+      if (record) record->Log(line);
+    };
+    if (recorder) SLUICE_TRY(recorder->Start(*task, clock));
     auto start = std::chrono::steady_clock::now();
     Result<operators::TaskOutcome> outcome = Error::Internal("not run");
     {
       ProgressLine progress(task->id);
       outcome = operators::RunTask(environment, run);
     }
-    summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    summary.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (recorder) {
+      if (!outcome) recorder->Log("error: " + outcome.error().ToString());
+      SLUICE_TRY(
+          recorder->Finish(outcome ? metadb::TaskState::kSuccess : metadb::TaskState::kFailed,
+                           outcome ? outcome->ToJson() : "{}"));
+    }
     if (!outcome) {
       summary.state = "failed";
       failed.insert(task->id);
@@ -151,10 +300,11 @@ Status RunLocally(CommandContext& context, const Pipeline& pipeline,
       summary.outcome = std::move(*outcome);
       const operators::TaskOutcome& done = summary.outcome;
       if (text) {
-        fmt::print("  {:<32} success  {:6.2f}s  {:>9} records in  {:>9} records out  {:>10} in  "
-                   "{:>10} out\n",
-                   task->id, summary.seconds, done.records_in, done.records_out,
-                   HumanBytes(done.bytes_in), HumanBytes(done.bytes_out));
+        fmt::print(
+            "  {:<32} success  {:6.2f}s  {:>9} records in  {:>9} records out  {:>10} in  "
+            "{:>10} out\n",
+            task->id, summary.seconds, done.records_in, done.records_out, HumanBytes(done.bytes_in),
+            HumanBytes(done.bytes_out));
         for (const operators::ItemOutcome& item : done.items) {
           fmt::print("      {:<12} {:>9} records  {:>10}  {}\n", item.item, item.records,
                      HumanBytes(item.bytes), item.detail);
@@ -164,7 +314,9 @@ Status RunLocally(CommandContext& context, const Pipeline& pipeline,
     }
     if (summaries) summaries->push_back(std::move(summary));
   }
-  double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
+  if (recorder) SLUICE_TRY(recorder->Close(pipeline));
+  double total =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
   if (text) {
     fmt::print("run {} {} in {:.2f}s\n", run_id, first_failure ? "succeeded" : "failed", total);
   }

@@ -15,6 +15,11 @@ struct LocalRunOptions {
   std::vector<std::string> task_ids;  // empty: every task, in dependency order
   std::string map_item;               // one item of a mapped task; empty: all
   bool print_logs = false;            // task log lines on stdout
+  // Record the run and its task instances in the metadata store (`sluice
+  // run`), or only the task instances of an existing run (`tasks run
+  // --run-id`). `tasks test` records nothing.
+  enum class Record { kNewRun, kExistingRun, kNothing };
+  Record record = Record::kNewRun;
 };
 
 struct TaskRunSummary {
@@ -27,8 +32,8 @@ struct TaskRunSummary {
 // Runs the tasks in dependency order, printing one line per task (and a
 // progress line while it runs when stdout is a terminal). A task whose
 // upstream failed is not run. Returns the first failure.
-Status RunLocally(CommandContext& context, const Pipeline& pipeline,
-                  const LocalRunOptions& options, std::vector<TaskRunSummary>* summaries = nullptr);
+Status RunLocally(CommandContext& context, const Pipeline& pipeline, const LocalRunOptions& options,
+                  std::vector<TaskRunSummary>* summaries = nullptr);
 
 // The environment a task runs in: connections resolved from the process configuration.
 operators::TaskEnvironment MakeTaskEnvironment(const Config& config, Clock& clock);

@@ -45,6 +45,10 @@ int main(int argc, char** argv) {
   cli::AddDevCommands(app, context);
   cli::AddWebserverCommands(app, context);
   cli::AddUsersCommands(app, context);
+  cli::AddDaemonCommands(app, context);
+  cli::AddRunsCommands(app, context);
+  cli::AddBackfillCommands(app, context);
+  cli::AddDbCommands(app, context);
 
   try {
     app.parse(argc, argv);

@@ -1,15 +1,10 @@
 // `sluice webserver`: the REST API and the web UI, until SIGINT or SIGTERM.
-#include <signal.h>
+#include "cli/webserver.h"
+
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
-#include <nlohmann/json.hpp>
-
-#include "cli/commands.h"
-#include "cli/dag_lookup.h"
-#include "metadb/metadb.h"
-#include "operators/operators.h"
-#include "server/server.h"
+#include "cli/local_run.h"
+#include "cli/store.h"
 
 namespace sluice::cli {
 namespace {
@@ -21,39 +16,17 @@ struct WebserverArgs {
   std::string ui_folder;
 };
 
-// The DAG records of the pipelines folder, for --parse-dags (normally the
-// scheduler's job; this lets the server run on its own).
-metadb::DagSync DagSyncOf(const PipelineDirectory& directory) {
-  metadb::DagSync sync;
-  for (const Pipeline& pipeline : directory.pipelines) {
-    nlohmann::json tasks = nlohmann::json::array();
-    for (const TaskSpec& task : pipeline.tasks) {
-      tasks.push_back({{"task_id", task.id}, {"kind", task.kind}, {"upstream", task.upstream}});
-    }
-    metadb::DagRecord dag;
-    dag.dag_id = pipeline.dag_id;
-    dag.file_path = pipeline.file_path;
-    dag.definition_hash = pipeline.content_hash;
-    dag.definition = nlohmann::json{{"tasks", tasks}}.dump();
-    dag.schedule = pipeline.schedule.expression;
-    dag.timezone = pipeline.schedule.timezone;
-    dag.description = pipeline.description;
-    dag.tags = pipeline.tags;
-    sync.dags.push_back(std::move(dag));
-  }
-  sync.import_errors = directory.import_errors;
-  return sync;
-}
+}  // namespace
 
-server::ServerOptions Options(const Config& config, const WebserverArgs& args,
-                              metadb::MetaStore& store, operators::TaskEnvironment& environment) {
+server::ServerOptions WebServerOptions(const Config& config, const std::string& host, int port,
+                                       metadb::MetaStore& store,
+                                       operators::TaskEnvironment& environment) {
   server::ServerOptions options;
-  options.host = args.host;
-  options.port = args.port;
+  options.host = host;
+  options.port = port;
   options.home = config.home;
   options.dags_folder = config.dags_folder;
   options.metastore = &store;
-  options.ui_folder = args.ui_folder;
   options.lake = [&environment](const Pipeline& pipeline) { return environment.Lake(pipeline); };
   options.lake_health = [&environment]() -> Status {
     SLUICE_ASSIGN_OR_RETURN(lake::ObjectStore * lake, environment.Lake(Pipeline{}));
@@ -68,35 +41,24 @@ server::ServerOptions Options(const Config& config, const WebserverArgs& args,
   return options;
 }
 
+namespace {
+
 Status RunWebserver(CommandContext& context, const WebserverArgs& args) {
   const Config& config = context.config;
-  std::filesystem::create_directories(config.home);
-  SLUICE_ASSIGN_OR_RETURN(Url url, Url::Parse(config.metadb_url));
-  SLUICE_ASSIGN_OR_RETURN(auto store, metadb::OpenMetaStore(url));
-  SLUICE_TRY(store->Migrate());
-  if (args.parse_dags) {
-    SLUICE_ASSIGN_OR_RETURN(PipelineDirectory directory, LoadDags(config));
-    SLUICE_TRY(store->SyncDags(DagSyncOf(directory)));
-  }
+  SLUICE_ASSIGN_OR_RETURN(auto store, OpenStore(config));
+  if (args.parse_dags) SLUICE_TRY(SyncDagsFolder(config, *store));
   SystemClock clock;
-  operators::TaskEnvironment environment(
-      [&config](const Pipeline& pipeline, const std::string& id) {
-        return ResolveConnection(config, pipeline, id);
-      },
-      clock);
-  // Block the stop signals before the server's threads start, so that they
-  // inherit the mask and only sigwait() below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  server::WebServer web(Options(config, args, *store, environment));
+  operators::TaskEnvironment environment = MakeTaskEnvironment(config, clock);
+  // Before the server's threads start, so that they inherit the mask.
+  BlockStopSignals();
+  server::ServerOptions options =
+      WebServerOptions(config, args.host, args.port, *store, environment);
+  options.ui_folder = args.ui_folder;
+  server::WebServer web(std::move(options));
   SLUICE_TRY(web.Start());
   spdlog::info("sluice web server: {} (metadata: {})", web.url(), store->Describe());
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  spdlog::info("stopping the web server ({})", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  std::string signal_name = WaitForStopSignal();
+  spdlog::info("stopping the web server ({})", signal_name);
   web.Stop();
   return OkStatus();
 }

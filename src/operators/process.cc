@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -119,6 +120,14 @@ Result<ProcessResult> RunProcess(const ProcessSpec& spec,
       }
       wait_ms = static_cast<int>(left.count());
     }
+    if (spec.cancel != nullptr && !killed_at) {
+      if (spec.cancel->load()) {
+        result.cancelled = true;
+        ::kill(-pid, SIGTERM);
+        killed_at = now;
+      }
+      wait_ms = wait_ms < 0 ? 200 : std::min(wait_ms, 200);
+    }
     if (killed_at) {
       if (now - *killed_at >= kKillGrace) ::kill(-pid, SIGKILL);
       wait_ms = 200;
@@ -140,7 +149,7 @@ Result<ProcessResult> RunProcess(const ProcessSpec& spec,
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   // Children that kept the pipe open past their parent's exit are gone with the group.
-  if (result.timed_out) ::kill(-pid, SIGKILL);
+  if (result.timed_out || result.cancelled) ::kill(-pid, SIGKILL);
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
   return result;

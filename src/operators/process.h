@@ -1,6 +1,7 @@
 // Child processes, behind one door (the `command` task kind uses it).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -13,16 +14,19 @@
 namespace sluice::operators {
 
 struct ProcessSpec {
-  std::vector<std::string> argv;  // argv[0] is looked up in PATH
+  std::vector<std::string> argv;           // argv[0] is looked up in PATH
   std::map<std::string, std::string> env;  // added to the parent's environment
   std::string working_dir;                 // empty: the parent's
   std::chrono::milliseconds timeout{0};    // zero: none
+  // When it becomes true the process is stopped as on a timeout. May be null.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct ProcessResult {
-  int exit_code = 0;    // when the process exited
-  int signal = 0;       // when a signal ended it
+  int exit_code = 0;  // when the process exited
+  int signal = 0;     // when a signal ended it
   bool timed_out = false;
+  bool cancelled = false;
 };
 
 // Runs a program to its end, handing each line of its stdout and stderr to

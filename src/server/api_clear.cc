@@ -190,6 +190,7 @@ Reply ClearTaskInstances(ServerContext& context, Call& call) {
     one.map_indexes = {map_index};
     if (Status done = run_clear(one); !done) return ErrorReply(done.error());
   }
+  if (!clear.dry_run && context.options.on_runs_changed) context.options.on_runs_changed();
   return Collection(context, *dag, cleared);
 }
 

@@ -2,12 +2,16 @@
 // GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}.
 #include <regex>
 
+#include "scheduler/scheduler.h"
 #include "server/context.h"
 #include "server/models.h"
-#include "server/run_factory.h"
 
 namespace sluice::server {
 namespace {
+
+using scheduler::BuildManualRun;
+using scheduler::IsValidRunId;
+using scheduler::TriggerRequest;
 
 // A time with a zone (Airflow refuses naive datetimes); null gives nullopt.
 bool ReadAwareTime(const nlohmann::json& body, const std::string& name,
@@ -97,6 +101,7 @@ Reply TriggerRun(ServerContext& context, Call& call) {
     }
     return ErrorReply(run.error());
   }
+  if (context.options.on_runs_changed) context.options.on_runs_changed();
   DagVersionCache versions(context.store);
   return JsonReply(200, RunJson(*run, entry->record, versions));
 }
@@ -198,6 +203,7 @@ Reply GetRun(ServerContext& context, Call& call) {
     }
     return ErrorReply(run.error());
   }
+  if (context.options.on_runs_changed) context.options.on_runs_changed();
   DagVersionCache versions(context.store);
   return JsonReply(200, RunJson(*run, entry->record, versions));
 }

@@ -67,6 +67,9 @@ struct ServerOptions {
   bool secure_cookies = false;  // set when a TLS proxy fronts the server
   // Served instead of the UI compiled into the binary when set (development).
   std::string ui_folder;
+  // Called after a request created a run or cleared tasks, so a scheduler in
+  // the same process passes at once. May be empty.
+  std::function<void()> on_runs_changed;
 };
 
 class WebServer {

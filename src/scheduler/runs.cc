@@ -1,11 +1,11 @@
-#include "server/run_factory.h"
-
+// Runs and their task instances, as triggers, schedules and backfills create them.
 #include <map>
 #include <set>
 
 #include "operators/operators.h"
+#include "scheduler/scheduler.h"
 
-namespace sluice::server {
+namespace sluice::scheduler {
 namespace {
 
 // Airflow's default weight rule (downstream): 1 + the number of tasks downstream.
@@ -40,6 +40,27 @@ std::pair<TimePoint, TimePoint> ManualInterval(const Pipeline& pipeline, TimePoi
 
 }  // namespace
 
+std::vector<metadb::NewTaskInstance> TaskInstancesOf(const Pipeline& pipeline) {
+  std::vector<metadb::NewTaskInstance> instances;
+  std::map<std::string, int> weights = PriorityWeights(pipeline);
+  for (const TaskSpec& task : pipeline.tasks) {
+    metadb::NewTaskInstance instance{.task_id = task.id,
+                                     .retries = task.retries,
+                                     .queue = task.queue,
+                                     .priority_weight = weights[task.id]};
+    if (!task.expand) {
+      instances.push_back(instance);
+      continue;
+    }
+    std::vector<std::string> items = operators::MapItems(pipeline, task);
+    for (size_t i = 0; i < items.size(); ++i) {
+      instance.map_index = static_cast<int>(i);
+      instances.push_back(instance);
+    }
+  }
+  return instances;
+}
+
 bool IsValidRunId(std::string_view run_id) {
   if (run_id.empty() || run_id.size() > 250 || run_id == "." || run_id == "..") return false;
   for (char c : run_id) {
@@ -72,23 +93,28 @@ metadb::NewRun BuildManualRun(const Pipeline& pipeline, const TriggerRequest& re
   run.conf = request.conf;
   run.state = metadb::DagRunState::kQueued;
   run.triggered_by = request.triggered_by;
-  std::map<std::string, int> weights = PriorityWeights(pipeline);
-  for (const TaskSpec& task : pipeline.tasks) {
-    metadb::NewTaskInstance ti{.task_id = task.id,
-                               .retries = task.retries,
-                               .queue = task.queue,
-                               .priority_weight = weights[task.id]};
-    if (!task.expand) {
-      new_run.task_instances.push_back(ti);
-      continue;
-    }
-    std::vector<std::string> items = operators::MapItems(pipeline, task);
-    for (size_t i = 0; i < items.size(); ++i) {
-      ti.map_index = static_cast<int>(i);
-      new_run.task_instances.push_back(ti);
-    }
-  }
+  new_run.task_instances = TaskInstancesOf(pipeline);
   return new_run;
 }
 
-}  // namespace sluice::server
+metadb::NewRun BuildIntervalRun(const Pipeline& pipeline, metadb::RunType type,
+                                TimePoint interval_start, TimePoint interval_end,
+                                std::string conf) {
+  metadb::NewRun new_run;
+  metadb::DagRun& run = new_run.run;
+  run.dag_id = pipeline.dag_id;
+  std::string prefix = type == metadb::RunType::kBackfill ? "backfill__" : "scheduled__";
+  run.run_id = prefix + FormatIsoTime(interval_start);
+  run.run_type = type;
+  run.logical_date = interval_start;
+  run.data_interval_start = interval_start;
+  run.data_interval_end = interval_end;
+  run.run_after = type == metadb::RunType::kBackfill ? interval_start : interval_end;
+  run.conf = std::move(conf);
+  run.state = metadb::DagRunState::kQueued;
+  run.triggered_by = type == metadb::RunType::kBackfill ? "backfill" : "scheduler";
+  new_run.task_instances = TaskInstancesOf(pipeline);
+  return new_run;
+}
+
+}  // namespace sluice::scheduler

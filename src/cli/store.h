@@ -1,0 +1,28 @@
+// The metadata store of the process configuration, opened and migrated.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cli/config.h"
+#include "metadb/metadb.h"
+
+namespace sluice::cli {
+
+// Opens config.metadb_url (creating $SLUICE_HOME for the embedded SQLite
+// default) and applies missing migrations, as `airflow standalone` does.
+Result<std::unique_ptr<metadb::MetaStore>> OpenStore(const Config& config);
+
+// Records the pipelines folder in the store (DAGs, import errors).
+Status SyncDagsFolder(const Config& config, metadb::MetaStore& store);
+
+// argv that runs one task try in a child process: this binary, `tasks execute`.
+std::vector<std::string> TaskCommand();
+
+// Blocks SIGINT and SIGTERM in this thread (and the threads it starts after),
+// so that WaitForStopSignal() alone receives them.
+void BlockStopSignals();
+// Waits for SIGINT or SIGTERM; returns its name.
+std::string WaitForStopSignal();
+
+}  // namespace sluice::cli
