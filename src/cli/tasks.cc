@@ -1,6 +1,7 @@
 // `sluice tasks ...`: list, run, test, clear and read the logs of tasks; and
 // `tasks execute`, how a worker runs one try in a child process.
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include "cli/store.h"
 #include "executor/executor.h"
 #include "operators/operators.h"
+#include "operators/process.h"
 #include "scheduler/scheduler.h"
 
 namespace sluice::cli {
@@ -104,8 +106,16 @@ Status PrintLogs(CommandContext& context, const std::string& dag_id, const std::
 // "O <outputs JSON>"; the exit status says whether it succeeded.
 Status ExecuteTry(CommandContext& context, const std::string& dag_id, const std::string& run_id,
                   const std::string& task_id, int map_index) {
-  // A worker that dies takes its tries with it rather than leave them orphaned.
+  // A worker that dies or stops this try takes the try's own processes with
+  // it: a command left running would run beside the next try.
+  struct sigaction stop = {};
+  stop.sa_handler = [](int) {
+    operators::KillRunningProcessGroups();
+    ::_exit(128 + SIGTERM);
+  };
+  ::sigaction(SIGTERM, &stop, nullptr);
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (::getppid() == 1) return Error::Aborted("the worker that started this try is gone");
   SLUICE_ASSIGN_OR_RETURN(auto store, OpenStore(context.config));
   SLUICE_ASSIGN_OR_RETURN(metadb::DagRecord dag, store->GetDag(dag_id));
   SLUICE_ASSIGN_OR_RETURN(Pipeline pipeline, LoadPipelineFile(dag.file_path));

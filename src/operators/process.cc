@@ -18,6 +18,24 @@ namespace {
 
 constexpr auto kKillGrace = std::chrono::seconds(5);
 
+// The process groups RunProcess waits for, readable from a signal handler.
+constexpr size_t kTrackedGroups = 64;
+std::atomic<pid_t> running_groups[kTrackedGroups];
+
+void TrackGroup(pid_t pid) {
+  for (std::atomic<pid_t>& slot : running_groups) {
+    pid_t empty = 0;
+    if (slot.compare_exchange_strong(empty, pid)) return;
+  }
+}
+
+void UntrackGroup(pid_t pid) {
+  for (std::atomic<pid_t>& slot : running_groups) {
+    pid_t expected = pid;
+    if (slot.compare_exchange_strong(expected, 0)) return;
+  }
+}
+
 std::vector<std::string> MergedEnvironment(const std::map<std::string, std::string>& extra) {
   std::map<std::string, std::string> merged;
   for (char** entry = environ; *entry != nullptr; ++entry) {
@@ -80,8 +98,20 @@ Result<ProcessResult> RunProcess(const ProcessSpec& spec,
   }
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attributes, 0);  // its own group, so a timeout stops its children too
+  // Its own group, so a timeout stops its children too; no signal blocked or
+  // ignored, whatever the daemon that starts it does with its own.
+  posix_spawnattr_setflags(&attributes,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  sigset_t no_signals;
+  sigemptyset(&no_signals);
+  posix_spawnattr_setsigmask(&attributes, &no_signals);
+  sigset_t default_signals;
+  sigemptyset(&default_signals);
+  for (int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT}) {
+    sigaddset(&default_signals, signal_number);
+  }
+  posix_spawnattr_setsigdefault(&attributes, &default_signals);
 
   std::vector<std::string> argv_strings = spec.argv;
   std::vector<std::string> env_strings = MergedEnvironment(spec.env);
@@ -102,6 +132,7 @@ Result<ProcessResult> RunProcess(const ProcessSpec& spec,
                               std::strerror(spawn_error));
   }
 
+  TrackGroup(pid);
   ProcessResult result;
   LineSplitter lines(on_line);
   auto start = std::chrono::steady_clock::now();
@@ -150,9 +181,17 @@ Result<ProcessResult> RunProcess(const ProcessSpec& spec,
   }
   // Children that kept the pipe open past their parent's exit are gone with the group.
   if (result.timed_out || result.cancelled) ::kill(-pid, SIGKILL);
+  UntrackGroup(pid);
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
   return result;
+}
+
+void KillRunningProcessGroups() {
+  for (std::atomic<pid_t>& slot : running_groups) {
+    pid_t pid = slot.load();
+    if (pid > 0) ::kill(-pid, SIGKILL);
+  }
 }
 
 }  // namespace sluice::operators

@@ -36,4 +36,9 @@ struct ProcessResult {
 Result<ProcessResult> RunProcess(const ProcessSpec& spec,
                                  const std::function<void(std::string_view line)>& on_line);
 
+// Sends SIGKILL to the process group of every process RunProcess is running,
+// so a process that is told to stop leaves none of its tasks behind.
+// Async-signal-safe: meant for a SIGTERM handler.
+void KillRunningProcessGroups();
+
 }  // namespace sluice::operators
