@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <filesystem>
+#include <unordered_map>
 
 namespace sluice::scheduler {
 
@@ -353,9 +354,12 @@ std::vector<TaskTransition> DecideTasks(const Pipeline& pipeline,
                                         const std::string& hostname, TimePoint now) {
   std::map<std::string, std::vector<TaskInstance*>> by_task;
   for (TaskInstance& instance : instances) by_task[instance.key.task_id].push_back(&instance);
+  std::unordered_map<std::string_view, const TaskSpec*> specs;  // FindTask is a linear search
+  for (const TaskSpec& spec : pipeline.tasks) specs.emplace(spec.id, &spec);
   std::vector<TaskTransition> transitions;
   for (TaskInstance& instance : instances) {
-    const TaskSpec* task = pipeline.FindTask(instance.key.task_id);
+    auto spec = specs.find(instance.key.task_id);
+    const TaskSpec* task = spec == specs.end() ? nullptr : spec->second;
     bool waiting = instance.state == TaskState::kNone || instance.state == TaskState::kScheduled;
     if (!task) {
       if (!metadb::IsFinished(instance.state) && instance.state != TaskState::kRunning) {
