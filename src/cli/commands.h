@@ -28,5 +28,6 @@ void AddDaemonCommands(CLI::App& app, CommandContext& context);
 void AddRunsCommands(CLI::App& app, CommandContext& context);
 void AddBackfillCommands(CLI::App& app, CommandContext& context);
 void AddDbCommands(CLI::App& app, CommandContext& context);
+void AddConnectionsCommands(CLI::App& app, CommandContext& context);
 
 }  // namespace sluice::cli

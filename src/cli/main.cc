@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   cli::AddRunsCommands(app, context);
   cli::AddBackfillCommands(app, context);
   cli::AddDbCommands(app, context);
+  cli::AddConnectionsCommands(app, context);
 
   try {
     app.parse(argc, argv);

@@ -40,7 +40,12 @@ Status ListRuns(CommandContext& context, const std::string& dag_id, int limit,
         tasks.push_back({{"task_id", ti.key.task_id},
                          {"map_index", ti.key.map_index},
                          {"state", metadb::TaskStateName(ti.state)},
-                         {"try_number", ti.try_number}});
+                         {"try_number", ti.try_number},
+                         {"worker_id", ti.worker_id},
+                         {"hostname", ti.hostname},
+                         {"pid", ti.pid ? nlohmann::json(*ti.pid) : nlohmann::json(nullptr)},
+                         {"start_date", TimeText(ti.start_date)},
+                         {"end_date", TimeText(ti.end_date)}});
       }
       out.push_back({{"run_id", run.run_id},
                      {"run_type", metadb::RunTypeName(run.run_type)},
