@@ -1,5 +1,5 @@
 # The two commands a newcomer types: `make demo` and `make test` (see README.md).
-.PHONY: all build demo test test-fast bench format tidy clean stop
+.PHONY: all build demo test test-fast bench bench-smoke format tidy clean stop
 
 all: build
 
@@ -16,8 +16,13 @@ test:
 test-fast:
 	@SLUICE_TEST_QUICK=1 bash scripts/test
 
+# sluice beside the Airflow + pandas stack (tens of minutes): bench/results/, docs/PERFORMANCE.md.
 bench:
 	@bash scripts/bench
+
+# Seconds: the flagship at scale 1 with sluice and the limits only.
+bench-smoke:
+	@bash scripts/bench --smoke
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -1,0 +1,103 @@
+"""`sluice standalone` (scheduler, workers and the Airflow-compatible REST API in
+one process), driven the way Airflow's is: POST /auth/token, POST
+/api/v2/dags/{id}/dagRuns with a null logical date, poll the run to done."""
+import json
+import os
+import secrets
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import measure
+from services import free_port
+
+
+class Standalone:
+    def __init__(self, sluice, env, logs):
+        self.sluice, self.env = sluice, env
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = os.path.join(logs, "standalone.log")
+        self.password = secrets.token_urlsafe(16)
+        self.process = None
+        self.token = None
+
+    @property
+    def pid(self):
+        return self.process.pid
+
+    def start(self, timeout=60):
+        os.makedirs(self.env["SLUICE_HOME"], exist_ok=True)
+        result = subprocess.run([self.sluice, "users", "create", "--username", "bench", "--role",
+                                 "Admin", "--password-stdin"], env=self.env,
+                                input=self.password + "\n", capture_output=True, text=True)
+        if result.returncode != 0 and "exists" not in result.stderr:
+            raise RuntimeError(f"sluice users create: {result.stderr.strip()}")
+        if result.returncode != 0:
+            subprocess.run([self.sluice, "users", "reset-password", "--username", "bench",
+                            "--password-stdin"], env=self.env, input=self.password + "\n",
+                           capture_output=True, text=True, check=True)
+        self.process = subprocess.Popen([self.sluice, "standalone", "--port", str(self.port)],
+                                        env=self.env, stdout=open(self.log_path, "wb"),
+                                        stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"sluice standalone exited {self.process.returncode}: "
+                                   f"{self.log_path}")
+            try:
+                if self.request("GET", "/health")[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.05)
+        status, body = self.request("POST", "/auth/token",
+                                    {"username": "bench", "password": self.password})
+        if status not in (200, 201):
+            raise RuntimeError(f"POST {self.base}/auth/token: HTTP {status}: {body}")
+        self.token = body["access_token"]
+
+    def trigger_and_wait(self, dag_id, timeout=300, poll=0.005):
+        with measure.TreeWatch([self.pid], interval=0.01) as watch:
+            status, run = self.request("POST", f"/api/v2/dags/{dag_id}/dagRuns",
+                                       {"logical_date": None, "conf": {}})
+            if status != 200:
+                raise RuntimeError(f"trigger {dag_id}: HTTP {status}: {run}")
+            run_id = urllib.parse.quote(run["dag_run_id"], safe="")
+            state, deadline = run.get("state"), time.monotonic() + timeout
+            while state not in ("success", "failed"):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{dag_id} run still {state} after {timeout}s")
+                time.sleep(poll)
+                body = self.request("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")[1]
+                state = body.get("state") if isinstance(body, dict) else None
+        sample = watch.sample(ok=state == "success")
+        if not sample.ok:
+            sample.note = f"{dag_id} run {state} ({self.log_path})"
+        return sample
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def request(self, method, path, body=None):
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method,
+                                         headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode(errors="replace")[:500]
