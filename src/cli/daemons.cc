@@ -21,6 +21,7 @@ struct DaemonArgs {
   std::string queues;
   double poll_seconds = 1;
   double heartbeat_timeout_seconds = 60;
+  double heartbeat_interval_seconds = 5;
 };
 
 std::vector<std::string> SplitQueues(const std::string& text) {
@@ -57,6 +58,7 @@ executor::WorkerOptions WorkerOptionsOf(const Config& config, const DaemonArgs& 
   options.slots = args.slots;
   options.queues = SplitQueues(args.queues);
   options.poll_interval = Millis(args.poll_seconds);
+  options.heartbeat_interval = Millis(args.heartbeat_interval_seconds);
   options.task_command = TaskCommand();
   return options;
 }
@@ -152,6 +154,11 @@ void AddWorkerOptions(CLI::App* command, DaemonArgs& args) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
   command->add_option("--queues,-q", args.queues, "Serve only these queues (comma-separated)");
+  command->add_option("--heartbeat-interval", args.heartbeat_interval_seconds,
+                      "Seconds between heartbeats (keep it well under the schedulers' "
+                      "--heartbeat-timeout)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.05, 3600.0));
 }
 
 }  // namespace

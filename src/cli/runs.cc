@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/dag_lookup.h"
 #include "cli/store.h"
 
 namespace sluice::cli {
@@ -20,7 +21,11 @@ std::string TaskLabel(const metadb::TaskInstance& instance) {
 Status ListRuns(CommandContext& context, const std::string& dag_id, int limit,
                 const std::string& state) {
   SLUICE_ASSIGN_OR_RETURN(auto store, OpenStore(context.config));
-  SLUICE_TRY(store->GetDag(dag_id));
+  if (auto dag = store->GetDag(dag_id); !dag) {
+    // A DAG no scheduler has recorded yet has no runs; an unknown one is an error.
+    if (dag.error().code() != Code::kNotFound) return std::move(dag).error();
+    SLUICE_TRY(FindDag(context.config, dag_id));
+  }
   metadb::RunFilter filter{
       .dag_id = dag_id, .order_by = metadb::RunOrder::kId, .descending = true, .limit = limit};
   if (!state.empty()) {

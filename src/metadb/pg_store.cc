@@ -329,7 +329,13 @@ Result<std::unique_ptr<SqlConnection>> ConnectPostgres(const PgSettings& setting
   }
   auto connection = std::make_unique<PgConnection>(conn, where);
   // Quiet NOTICEs ("relation already exists, skipping") and UTC for any text output.
-  SLUICE_TRY(connection->ExecScript("SET client_min_messages = warning; SET TIME ZONE 'UTC'"));
+  // The server side of a dead link: a client that vanished inside a
+  // transaction (a worker cut off from the network) must not hold its row
+  // locks for the hours TCP takes to notice.
+  SLUICE_TRY(connection->ExecScript(
+      "SET client_min_messages = warning; SET TIME ZONE 'UTC'; "
+      "SET idle_in_transaction_session_timeout = '30s'; SET tcp_keepalives_idle = 10; "
+      "SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3"));
   return std::unique_ptr<SqlConnection>(std::move(connection));
 }
 

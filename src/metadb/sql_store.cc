@@ -88,6 +88,11 @@ Result<int> SqlMetaStore::SchemaVersion() {
 }
 
 Status SqlMetaStore::Migrate() {
+  // Up to date, the common case for every process that starts: no write
+  // transaction, no lock to wait for behind a client that vanished mid-migration.
+  if (auto current = SchemaVersion(); current && *current == LatestSchemaVersion()) {
+    return OkStatus();
+  }
   std::span<const Migration> migrations = EmbeddedMigrations(backend_name_);
   for (const Migration& migration : migrations) {
     Status applied = InTransaction(TxnKind::kWrite, [&](SqlConnection& connection) -> Status {

@@ -426,10 +426,18 @@ Status AdvanceRun(Scheduler::State& s, const Pipeline& pipeline, const metadb::D
   if (!finished) return OkStatus();
   SLUICE_ASSIGN_OR_RETURN(bool closed, s.store().SetRunState(run.dag_id, run.run_id, *finished,
                                                              metadb::DagRunState::kRunning));
-  if (closed) {
-    ++report.runs_finished;
-    spdlog::info("run {} of {}: {}", run.run_id, run.dag_id, metadb::DagRunStateName(*finished));
-  }
+  if (!closed) return OkStatus();
+  ++report.runs_finished;
+  spdlog::info("run {} of {}: {}", run.run_id, run.dag_id, metadb::DagRunStateName(*finished));
+  if (!run.backfill_id) return OkStatus();
+  // The last run of a backfill completes it, whichever process drove it.
+  SLUICE_ASSIGN_OR_RETURN(auto open_runs,
+                          s.store().ListRuns({.dag_id = run.dag_id,
+                                              .states = {metadb::DagRunState::kQueued,
+                                                         metadb::DagRunState::kRunning},
+                                              .backfill_id = run.backfill_id,
+                                              .limit = 1}));
+  if (open_runs.items.empty()) SLUICE_TRY(s.store().CompleteBackfill(*run.backfill_id));
   return OkStatus();
 }
 

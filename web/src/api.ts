@@ -232,8 +232,9 @@ export async function getTaskLog(
   taskId: string,
   tryNumber: number,
   token?: string | null,
+  mapIndex = -1,
 ): Promise<LogPage> {
-  const from = token ? `&token=${enc(token)}` : "";
+  const from = (token ? `&token=${enc(token)}` : "") + (mapIndex >= 0 ? `&map_index=${mapIndex}` : "");
   const page = await request<{ content: LogEntry[] | string; continuation_token?: string | null }>(
     "GET",
     `/api/v2/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances/${enc(taskId)}/logs/${tryNumber}?full_content=true${from}`,

@@ -61,6 +61,7 @@ export function TaskDetails({ instance, onChanged }: Props) {
         runId={instance.dag_run_id}
         taskId={instance.task_id}
         tryNumber={instance.try_number}
+        mapIndex={instance.map_index ?? -1}
         state={instance.state}
       />
     </div>

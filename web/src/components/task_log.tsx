@@ -13,6 +13,7 @@ interface Props {
   runId: string;
   taskId: string;
   tryNumber: number;
+  mapIndex?: number;
   state: string | null;
 }
 
@@ -25,12 +26,19 @@ interface Tail {
 }
 
 /** Reads a try's log to its end, then again every poll while `live`. */
-function useLogTail(dagId: string, runId: string, taskId: string, tryNumber: number, live: boolean): Tail {
+function useLogTail(
+  dagId: string,
+  runId: string,
+  taskId: string,
+  mapIndex: number,
+  tryNumber: number,
+  live: boolean,
+): Tail {
   const [entries, setEntries] = useState<LogEntry[]>([]);
   const [error, setError] = useState<Error | undefined>();
   const [loading, setLoading] = useState(true);
   const token = useRef<string | null>(null);
-  const identity = `${dagId}\n${runId}\n${taskId}\n${tryNumber}`;
+  const identity = `${dagId}\n${runId}\n${taskId}\n${mapIndex}\n${tryNumber}`;
   const readFor = useRef(identity);
 
   useEffect(() => {
@@ -46,7 +54,7 @@ function useLogTail(dagId: string, runId: string, taskId: string, tryNumber: num
       try {
         for (let page = 0; page < kMaxPagesPerRead && !stopped; ++page) {
           const before = token.current;
-          const result = await getTaskLog(dagId, runId, taskId, tryNumber, before);
+          const result = await getTaskLog(dagId, runId, taskId, tryNumber, before, mapIndex);
           if (stopped) return;
           token.current = result.continuation_token ?? null;
           if (result.content.length > 0) setEntries((all) => [...all, ...result.content]);
@@ -68,16 +76,16 @@ function useLogTail(dagId: string, runId: string, taskId: string, tryNumber: num
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
     };
-  }, [dagId, runId, taskId, tryNumber, live, identity]);
+  }, [dagId, runId, taskId, mapIndex, tryNumber, live, identity]);
 
   return { entries, error, loading };
 }
 
-export function TaskLog({ dagId, runId, taskId, tryNumber, state }: Props) {
+export function TaskLog({ dagId, runId, taskId, tryNumber, mapIndex = -1, state }: Props) {
   const [chosenTry, setChosenTry] = useState(tryNumber);
   useEffect(() => setChosenTry(tryNumber), [tryNumber, taskId, runId]);
   const live = isActive(state) && chosenTry === tryNumber;
-  const log = useLogTail(dagId, runId, taskId, chosenTry, live);
+  const log = useLogTail(dagId, runId, taskId, mapIndex, chosenTry, live);
   const box = useRef<HTMLPreElement>(null);
   const following = useRef(true);
   useEffect(() => {
