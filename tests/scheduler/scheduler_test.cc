@@ -258,6 +258,32 @@ tasks:
   }
 }
 
+TEST_P(SchedulerTest, CatchupAcrossTheFallBackRunsTheRepeatedTimeOnce) {
+  WriteDag("berlin", R"(dag_id: berlin
+schedule:
+  cron: "30 2 * * *"
+  timezone: Europe/Berlin
+  start_date: 2025-10-25
+  catchup: true
+tasks:
+  a: {kind: noop}
+)");
+  clock_.Set(At("2025-10-28T12:00:00Z"));
+  Scheduler& scheduler = MakeScheduler();
+  SLUICE_ASSERT_OK(scheduler.SyncDags());
+  Settle(scheduler);
+  std::vector<metadb::DagRun> runs = Runs("berlin");
+  // 02:30 CEST is 00:30Z; on 26 October 02:30 happens twice and runs at its
+  // first occurrence (still CEST); from then on 02:30 CET is 01:30Z.
+  std::vector<TimePoint> expected = {At("2025-10-25T00:30:00Z"), At("2025-10-26T00:30:00Z"),
+                                     At("2025-10-27T01:30:00Z")};
+  ASSERT_EQ(runs.size(), expected.size());
+  for (size_t i = 0; i < runs.size(); ++i) {
+    EXPECT_EQ(*runs[i].logical_date, expected[i]) << i;
+  }
+  EXPECT_EQ(*runs[1].data_interval_end - *runs[1].data_interval_start, std::chrono::hours(25));
+}
+
 TEST_P(SchedulerTest, BackfillRunsHonourTheirOwnMaxActiveRuns) {
   WriteDag("busy", DailyDag("busy", false, 16, "command"));
   Scheduler& scheduler = MakeScheduler({.create_scheduled_runs = false});
