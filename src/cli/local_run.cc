@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
@@ -215,6 +216,8 @@ operators::TaskEnvironment MakeTaskEnvironment(const Config& config, Clock& cloc
 
 Status RunLocally(CommandContext& context, const Pipeline& pipeline, const LocalRunOptions& options,
                   std::vector<TaskRunSummary>* summaries) {
+  std::vector<TaskRunSummary> own_summaries;  // --output json prints them
+  if (summaries == nullptr) summaries = &own_summaries;
   SystemClock clock;
   TimePoint now = clock.Now();
   std::string ds = options.ds.empty() ? FormatDate(now) : options.ds;
@@ -319,6 +322,21 @@ Status RunLocally(CommandContext& context, const Pipeline& pipeline, const Local
       std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
   if (text) {
     fmt::print("run {} {} in {:.2f}s\n", run_id, first_failure ? "succeeded" : "failed", total);
+  } else {
+    nlohmann::json tasks_json = nlohmann::json::array();
+    for (const TaskRunSummary& summary : *summaries) {
+      tasks_json.push_back({{"task_id", summary.task_id},
+                            {"state", summary.state},
+                            {"seconds", summary.seconds},
+                            {"outputs", nlohmann::json::parse(summary.outcome.ToJson())}});
+    }
+    fmt::print("{}\n", nlohmann::json{{"dag_id", pipeline.dag_id},
+                                      {"run_id", run_id},
+                                      {"ds", ds},
+                                      {"state", first_failure ? "success" : "failed"},
+                                      {"seconds", total},
+                                      {"tasks", tasks_json}}
+                           .dump(2));
   }
   return first_failure;
 }

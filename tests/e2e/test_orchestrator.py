@@ -92,6 +92,9 @@ def test_sluice_run_is_recorded_like_any_other_run(sluice):
     assert len(run["task_instances"]) == 14  # 6 + 6 mapped, then create and load
     log = sluice.run("tasks", "logs", FLAGSHIP, "cli_run_1", "load_process_data_to_postgres").stdout
     assert "comments" in log
+    out = json.loads(sluice.run("--output", "json", "run", FLAGSHIP, "--date", "2025-03-16").stdout)
+    assert out["state"] == "success" and len(out["tasks"]) == 4, out
+    assert out["tasks"][0]["outputs"]["records_out"] > 0
 
 
 def test_backfill_creates_one_run_per_interval_and_resumes(sluice, dags):
