@@ -168,6 +168,11 @@ def netns_available():
     if probe.returncode != 0:
         return f"this machine forbids network namespaces: {probe.stderr.strip()}"
     subprocess.run(["ip", "netns", "del", NETNS + "-probe"], capture_output=True)
+    veth = subprocess.run(["ip", "link", "add", "sluice-probe0", "type", "veth", "peer", "name",
+                           "sluice-probe1"], capture_output=True, text=True)
+    if veth.returncode != 0:
+        return f"this machine forbids veth pairs: {veth.stderr.strip()}"
+    subprocess.run(["ip", "link", "del", "sluice-probe0"], capture_output=True)
     return None
 
 
