@@ -37,8 +37,9 @@ Result<metadb::NextDagRun> NextDagRunAfter(const Pipeline& pipeline,
                                            TimePoint now) {
   SLUICE_ASSIGN_OR_RETURN(ParsedSchedule parsed, ParseScheduleOf(pipeline));
   if (parsed.schedule.is_none()) return metadb::NextDagRun{};
-  // Without a start date a schedule starts when it is first seen.
-  TimePoint start = parsed.start_date.value_or(now);
+  // Without a start date there is nothing to catch up: the latest complete
+  // interval is due, as for a start date long past with catchup off.
+  TimePoint start = parsed.start_date.value_or(TimePoint{});
   bool catchup = pipeline.schedule.catchup && parsed.start_date;
   std::optional<DataInterval> interval =
       catchup ? NextInterval(parsed.schedule, last_interval_end, start)

@@ -284,6 +284,23 @@ tasks:
   EXPECT_EQ(*runs[1].data_interval_end - *runs[1].data_interval_start, std::chrono::hours(25));
 }
 
+TEST_P(SchedulerTest, WithoutAStartDateTheScheduleStartsWhenFirstSeen) {
+  WriteDag("minutely", "dag_id: minutely\nschedule: \"* * * * *\"\ntasks:\n  a: {kind: noop}\n");
+  clock_.Set(At("2025-03-13T12:00:30Z"));
+  Scheduler& scheduler = MakeScheduler();
+  SLUICE_ASSERT_OK(scheduler.SyncDags());
+  Settle(scheduler);
+  auto dag = store_->GetDag("minutely");
+  ASSERT_TRUE(dag);
+  ASSERT_TRUE(dag->next_dagrun.create_after.has_value());
+  EXPECT_LE(*dag->next_dagrun.create_after, At("2025-03-13T12:02:00Z"));
+  clock_.Set(At("2025-03-13T12:03:00.5Z"));
+  Settle(scheduler);
+  std::vector<metadb::DagRun> runs = Runs("minutely");
+  ASSERT_FALSE(runs.empty());
+  EXPECT_EQ(*runs.back().data_interval_end, At("2025-03-13T12:03:00Z"));
+}
+
 TEST_P(SchedulerTest, BackfillRunsHonourTheirOwnMaxActiveRuns) {
   WriteDag("busy", DailyDag("busy", false, 16, "command"));
   Scheduler& scheduler = MakeScheduler({.create_scheduled_runs = false});
