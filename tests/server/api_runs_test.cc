@@ -41,10 +41,10 @@ TEST_F(RunsTest, TriggerCreatesAQueuedManualRunWithTaskInstances) {
   EXPECT_TRUE(run["run_after"].is_string());
   auto tis = store_->ListTaskInstances({.dag_id = kDagId, .run_id = "my_run"});
   ASSERT_TRUE(tis.has_value());
-  EXPECT_EQ(tis->items.size(), 4u);
+  EXPECT_EQ(tis->items.size(), 14u);  // collection and processing map over six items each
   Response listed = Get(Runs() + "/my_run/taskInstances", token_);
   ASSERT_EQ(listed.status, 200) << listed.body;
-  EXPECT_EQ(listed.json["total_entries"], 4);
+  EXPECT_EQ(listed.json["total_entries"], 14);
   json ti;
   for (const json& candidate : listed.json["task_instances"]) {
     if (candidate["task_id"] == "raw_data_collection_task") ti = candidate;
@@ -112,25 +112,25 @@ TEST_F(RunsTest, ListsRunsAcrossDagsWithTilde) {
 
 TEST_F(RunsTest, ClearAndMarkChangeTaskInstances) {
   Trigger(R"({"logical_date": null, "dag_run_id": "r"})");
-  Response marked = Send("PATCH", Runs() + "/r/taskInstances/raw_data_collection_task",
+  Response marked = Send("PATCH", Runs() + "/r/taskInstances/create_tables_task",
                          R"({"new_state": "failed"})", token_);
   ASSERT_EQ(marked.status, 200) << marked.body;
   EXPECT_EQ(marked.json["task_instances"][0]["state"], "failed");
   std::string clear = std::string("/api/v2/dags/") + kDagId + "/clearTaskInstances";
   Response dry =
-      Send("POST", clear, R"({"dag_run_id": "r", "task_ids": ["raw_data_collection_task"],
+      Send("POST", clear, R"({"dag_run_id": "r", "task_ids": ["create_tables_task"],
                                          "include_downstream": true})",
            token_);
   ASSERT_EQ(dry.status, 200) << dry.body;
   EXPECT_EQ(dry.json["total_entries"], 1);  // only_failed by default; dry run by default
-  EXPECT_EQ(store_->GetTaskInstance({kDagId, "r", "raw_data_collection_task", -1})->state,
+  EXPECT_EQ(store_->GetTaskInstance({kDagId, "r", "create_tables_task", -1})->state,
             metadb::TaskState::kFailed);
   Response done = Send("POST", clear, R"({"dag_run_id": "r", "dry_run": false,
                                           "only_failed": false})",
                        token_);
   ASSERT_EQ(done.status, 200) << done.body;
-  EXPECT_EQ(done.json["total_entries"], 4);
-  EXPECT_EQ(store_->GetTaskInstance({kDagId, "r", "raw_data_collection_task", -1})->state,
+  EXPECT_EQ(done.json["total_entries"], 14);
+  EXPECT_EQ(store_->GetTaskInstance({kDagId, "r", "create_tables_task", -1})->state,
             metadb::TaskState::kNone);
   EXPECT_EQ(Send("POST", clear, R"({"dag_run_id": "nope", "dry_run": false})", token_).status, 404);
   EXPECT_EQ(Send("POST", clear, R"({"task_ids": "x"})", token_).status, 422);
@@ -138,7 +138,7 @@ TEST_F(RunsTest, ClearAndMarkChangeTaskInstances) {
 
 TEST_F(RunsTest, ReadsTaskLogsAsStructuredLines) {
   Trigger(R"({"logical_date": null, "dag_run_id": "logs"})");
-  metadb::TaskInstanceKey key{kDagId, "logs", "raw_data_collection_task", -1};
+  metadb::TaskInstanceKey key{kDagId, "logs", "create_tables_task", -1};
   ASSERT_TRUE(store_
                   ->TransitionTaskInstances(std::vector<metadb::TaskTransition>{
                       {.key = key, .to = metadb::TaskState::kQueued, .new_try = true}})
@@ -147,7 +147,7 @@ TEST_F(RunsTest, ReadsTaskLogsAsStructuredLines) {
   std::filesystem::create_directories(folder);
   std::ofstream(folder + "/attempt=1.log") << "[2025-03-15T10:00:00.000Z] fetching users\n"
                                               "plain line\n";
-  std::string path = Runs() + "/logs/taskInstances/raw_data_collection_task/logs/1";
+  std::string path = Runs() + "/logs/taskInstances/create_tables_task/logs/1";
   Response log = Get(path, token_);
   ASSERT_EQ(log.status, 200) << log.body;
   ASSERT_EQ(log.json["content"].size(), 2u);
@@ -160,7 +160,7 @@ TEST_F(RunsTest, ReadsTaskLogsAsStructuredLines) {
   ASSERT_EQ(next.json["content"].size(), 1u);
   EXPECT_EQ(next.json["content"][0]["event"], "more");
   EXPECT_EQ(Get(path + "?token=garbage!", token_).status, 400);
-  EXPECT_EQ(Get(Runs() + "/logs/taskInstances/raw_data_collection_task/logs/7", token_).status,
+  EXPECT_EQ(Get(Runs() + "/logs/taskInstances/create_tables_task/logs/7", token_).status,
             404);
   Response text = Get(path, token_, {{"Accept", "text/plain"}});
   EXPECT_EQ(text.body.substr(0, 1), "[");
