@@ -22,7 +22,18 @@ struct DaemonArgs {
   double poll_seconds = 1;
   double heartbeat_timeout_seconds = 60;
   double heartbeat_interval_seconds = 5;
+  std::string metrics_host = "127.0.0.1";
+  int metrics_port = 0;  // 0: no /metrics (worker, scheduler)
 };
+
+// GET /metrics of a worker or scheduler, when --metrics-port asks for it.
+Result<std::unique_ptr<server::MetricsServer>> StartMetricsServer(const DaemonArgs& args) {
+  if (args.metrics_port == 0) return std::unique_ptr<server::MetricsServer>();
+  auto metrics = std::make_unique<server::MetricsServer>(args.metrics_host, args.metrics_port);
+  SLUICE_TRY(metrics->Start());
+  spdlog::info("metrics at http://{}:{}/metrics", args.metrics_host, metrics->port());
+  return metrics;
+}
 
 std::vector<std::string> SplitQueues(const std::string& text) {
   std::vector<std::string> queues;
@@ -66,6 +77,7 @@ executor::WorkerOptions WorkerOptionsOf(const Config& config, const DaemonArgs& 
 Status RunScheduler(CommandContext& context, const DaemonArgs& args) {
   SLUICE_ASSIGN_OR_RETURN(auto store, OpenStore(context.config));
   BlockStopSignals();
+  SLUICE_ASSIGN_OR_RETURN(auto metrics, StartMetricsServer(args));
   scheduler::Scheduler scheduler(SchedulerOptionsOf(context.config, args, *store));
   Status outcome;
   std::thread loop([&] { outcome = scheduler.Run(); });
@@ -80,6 +92,7 @@ Status RunScheduler(CommandContext& context, const DaemonArgs& args) {
 Status RunWorker(CommandContext& context, const DaemonArgs& args) {
   SLUICE_ASSIGN_OR_RETURN(auto store, OpenStore(context.config));
   BlockStopSignals();
+  SLUICE_ASSIGN_OR_RETURN(auto metrics, StartMetricsServer(args));
   executor::Worker worker(WorkerOptionsOf(context.config, args, *store));
   SLUICE_TRY(worker.Start());
   spdlog::info("sluice worker {}: {} slots, queues {} (metadata: {})", worker.id(), args.slots,
@@ -141,6 +154,16 @@ void AddPollOptions(CLI::App* command, DaemonArgs& args) {
       ->check(CLI::Range(0.001, 3600.0));
 }
 
+void AddMetricsOptions(CLI::App* command, DaemonArgs& args) {
+  command
+      ->add_option("--metrics-port", args.metrics_port,
+                   "Serve Prometheus metrics at GET /metrics on this port (0: off)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  command->add_option("--metrics-host", args.metrics_host, "Address the metrics server listens on")
+      ->capture_default_str();
+}
+
 void AddSchedulerOptions(CLI::App* command, DaemonArgs& args) {
   command
       ->add_option("--heartbeat-timeout", args.heartbeat_timeout_seconds,
@@ -169,12 +192,14 @@ void AddDaemonCommands(CLI::App& app, CommandContext& context) {
       app.add_subcommand("scheduler", "Schedule DAG runs and queue their tasks for workers");
   AddPollOptions(scheduler, *args);
   AddSchedulerOptions(scheduler, *args);
+  AddMetricsOptions(scheduler, *args);
   scheduler->callback([&context, args] { context.outcome = RunScheduler(context, *args); });
 
   CLI::App* worker = app.add_subcommand(
       "worker", "Claim queued tasks from the metadata store and run them (any host)");
   AddPollOptions(worker, *args);
   AddWorkerOptions(worker, *args);
+  AddMetricsOptions(worker, *args);
   worker->callback([&context, args] { context.outcome = RunWorker(context, *args); });
 
   CLI::App* standalone = app.add_subcommand(

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "executor/executor.h"
+#include "executor/worker_metrics.h"
 #include "operators/process.h"
 #include "scheduler/scheduler.h"
 
@@ -137,18 +138,22 @@ bool Worker::Impl::FinishTry(const Try& attempt, const TaskSpec* task, bool succ
                   .to = TaskState::kFailed};
   }
   transition.log_location = log_path;
+  auto store_start = std::chrono::steady_clock::now();
   auto applied = metadb::TransitionTaskInstance(*options.store, transition);
+  ObserveStoreCall("finish_try", std::chrono::steady_clock::now() - store_start);
   if (!applied) {
     spdlog::error("recording task {} of {}: {}", instance.key.task_id, instance.key.run_id,
                   applied.error().ToString());
     return false;
   }
+  if (*applied) CountTryFinished(instance.key, transition.to);
   return *applied;
 }
 
 void Worker::Impl::RunTry(Try& attempt) {
   const TaskInstance& instance = attempt.instance;
   const metadb::TaskInstanceKey& key = instance.key;
+  auto try_start = clock->SteadyNow();
   TaskLog log(TaskLogPath(options.home, key, instance.try_number), *clock);
   log.Line(fmt::format("try {} of {} on {} by {} (pid {})", instance.try_number,
                        instance.max_tries + 1, hostname, options.id, ::getpid()));
@@ -176,6 +181,7 @@ void Worker::Impl::RunTry(Try& attempt) {
       log.Line(line);
     }
   });
+  ObserveTry(key, clock->SteadyNow() - try_start, outputs);
   bool success = false;
   if (!result) {
     log.Line("error: " + result.error().ToString());
@@ -218,7 +224,9 @@ void Worker::Impl::ClaimLoop() {
     if (free > 0) {
       lock.unlock();
       request.limit = free;
+      auto claim_start = std::chrono::steady_clock::now();
       auto result = options.store->ClaimTaskInstances(request);
+      ObserveStoreCall("claim", std::chrono::steady_clock::now() - claim_start);
       if (result) {
         claimed = std::move(*result);
       } else {
@@ -266,7 +274,11 @@ void Worker::Impl::HeartbeatLoop() {
       attempts.push_back(attempt.get());
     }
     lock.unlock();
+    SetWorkerLoad(options.id, static_cast<int>(running.size()), options.slots);
+    auto beat_start = std::chrono::steady_clock::now();
     auto alive = options.store->Heartbeat(Record(), running);
+    ObserveStoreCall("worker_heartbeat", std::chrono::steady_clock::now() - beat_start);
+    CountWorkerHeartbeat(options.id, alive.has_value());
     if (!alive) {
       spdlog::warn("worker {}: heartbeat: {}", options.id, alive.error().ToString());
     } else {

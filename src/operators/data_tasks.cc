@@ -67,6 +67,8 @@ Result<TaskOutcome> RunExtract(TaskEnvironment& environment, const TaskRun& run)
   for (const source::ExtractReport& report : reports) {
     outcome.records_out += report.records;
     outcome.bytes_out += report.bytes;
+    outcome.http_requests += report.requests;
+    outcome.http_retries += report.retries;
     outcome.items.push_back({report.resource, report.records, report.bytes,
                              fmt::format("{} part(s), {} request(s), {} retried", report.parts,
                                          report.requests, report.retries)});

@@ -87,6 +87,8 @@ struct TaskOutcome {
   uint64_t records_out = 0;
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
+  uint64_t http_requests = 0;  // to the source (extract), retries included
+  uint64_t http_retries = 0;
   std::vector<ItemOutcome> items;
   std::vector<std::string> object_keys;  // objects written
   std::vector<std::string> notes;        // lines for people: the reconciliation table

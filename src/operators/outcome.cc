@@ -12,9 +12,14 @@ std::string TaskOutcome::ToJson() const {
                           {"bytes", item.bytes},
                           {"detail", item.detail}});
   }
-  nlohmann::json out = {{"records_in", records_in},   {"records_out", records_out},
-                        {"bytes_in", bytes_in},       {"bytes_out", bytes_out},
-                        {"items", std::move(items_json)}, {"object_keys", object_keys},
+  nlohmann::json out = {{"records_in", records_in},
+                        {"records_out", records_out},
+                        {"bytes_in", bytes_in},
+                        {"bytes_out", bytes_out},
+                        {"http_requests", http_requests},
+                        {"http_retries", http_retries},
+                        {"items", std::move(items_json)},
+                        {"object_keys", object_keys},
                         {"notes", notes}};
   return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

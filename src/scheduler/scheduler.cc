@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <condition_variable>
 #include <filesystem>
+
+#include "scheduler/scheduler_metrics.h"
 #include <unordered_map>
 
 namespace sluice::scheduler {
@@ -259,7 +261,11 @@ Status FailLostTries(Scheduler::State& s, const Scheduler& scheduler, TimePoint 
   }
   if (transitions.empty()) return OkStatus();
   SLUICE_ASSIGN_OR_RETURN(auto applied, s.store().TransitionTaskInstances(transitions));
-  for (bool ok : applied) report.tasks_finished += ok ? 1 : 0;
+  for (size_t i = 0; i < applied.size(); ++i) {
+    if (!applied[i]) continue;
+    ++report.tasks_finished;
+    CountTaskFinished(transitions[i].key, transitions[i].to);
+  }
   return OkStatus();
 }
 
@@ -297,6 +303,7 @@ Status CreateDueRuns(Scheduler::State& s, const Scheduler& scheduler, TimePoint 
     auto created = s.store().CreateRun(new_run);
     if (created) {
       ++report.runs_created;
+      CountRunCreated(dag.dag_id, metadb::RunType::kScheduled);
       spdlog::info("created run {} of {}", created->run_id, dag.dag_id);
     } else if (created.error().code() == Code::kAlreadyExists) {
       SLUICE_TRY(s.store().SetNextDagRun(dag.dag_id, *new_run.next_dagrun));  // another scheduler
@@ -343,6 +350,7 @@ Status StartQueuedRuns(Scheduler::State& s, const Scheduler& scheduler, TimePoin
     if (started) {
       ++running_of[slot_key];
       ++report.runs_started;
+      CountRunStarted(run, now);
     }
   }
   return OkStatus();
@@ -418,6 +426,7 @@ Status AdvanceRun(Scheduler::State& s, const Pipeline& pipeline, const metadb::D
       if (transitions[i].to == TaskState::kQueued) ++report.tasks_queued;
       if (metadb::IsFinished(transitions[i].to)) {
         ++report.tasks_finished;
+        CountTaskFinished(transitions[i].key, transitions[i].to);
         again = true;
       }
     }
@@ -428,6 +437,7 @@ Status AdvanceRun(Scheduler::State& s, const Pipeline& pipeline, const metadb::D
                                                              metadb::DagRunState::kRunning));
   if (!closed) return OkStatus();
   ++report.runs_finished;
+  CountRunFinished(run.dag_id, *finished);
   spdlog::info("run {} of {}: {}", run.run_id, run.dag_id, metadb::DagRunStateName(*finished));
   if (!run.backfill_id) return OkStatus();
   // The last run of a backfill completes it, whichever process drove it.
@@ -469,6 +479,7 @@ Status Scheduler::Run() {
     auto steady_now = std::chrono::steady_clock::now();
     if (steady_now - last_heartbeat >= std::chrono::seconds(5)) {
       auto beat = s.store().Heartbeat(record, {});
+      CountSchedulerHeartbeat(std::chrono::steady_clock::now() - steady_now, beat.has_value());
       if (!beat) spdlog::warn("scheduler heartbeat: {}", beat.error().ToString());
       last_heartbeat = steady_now;
     }
@@ -479,7 +490,9 @@ Status Scheduler::Run() {
         spdlog::error("parsing {}: {}", s.options.dags_folder, synced.error().ToString());
       last_scan = steady_now;
     }
+    auto pass_start = s.clock->SteadyNow();
     Result<PassReport> pass = RunOnce();
+    ObserveSchedulerPass(s.clock->SteadyNow() - pass_start, s.clock->Now(), pass.has_value());
     if (!pass) spdlog::error("scheduler pass: {}", pass.error().ToString());
     std::unique_lock lock(s.wake_mutex);
     if (pass && pass->changed() && !s.woken) continue;

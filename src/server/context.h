@@ -54,6 +54,7 @@ void AddRunRoutes(Router& router, ServerContext& context);
 void AddTaskRoutes(Router& router, ServerContext& context);
 void AddLogRoutes(Router& router, ServerContext& context);
 void AddMonitorRoutes(Router& router, ServerContext& context);
+void AddMetricsRoutes(Router& router, ServerContext& context);
 void AddGraphRoutes(Router& router, ServerContext& context);
 void AddLineageRoutes(Router& router, ServerContext& context);
 void AddLakeRoutes(Router& router, ServerContext& context);

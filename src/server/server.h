@@ -70,6 +70,9 @@ struct ServerOptions {
   // Called after a request created a run or cleared tasks, so a scheduler in
   // the same process passes at once. May be empty.
   std::function<void()> on_runs_changed;
+  // GET /metrics without authentication (Prometheus scrapes without one); a
+  // Viewer's token or session when false.
+  bool metrics_public = true;
 };
 
 class WebServer {
@@ -115,5 +118,32 @@ std::string GeneratePassword();
 // nothing.
 Result<std::optional<std::string>> EnsureStandaloneAdmin(metadb::MetaStore& store,
                                                          const std::string& home);
+
+// ---- Metrics without a web server ----------------------------------------------
+
+// This process's metrics (core/metrics.h) and its memory and CPU, as
+// Prometheus text. The web server's /metrics adds what it reads from the
+// metadata store; this is for processes without one.
+std::string RenderProcessMetrics();
+
+// Serves GET /metrics (RenderProcessMetrics(), no authentication) and nothing
+// else, for `sluice worker --metrics-port` and `sluice scheduler
+// --metrics-port`. Thread-safety as WebServer.
+class MetricsServer {
+ public:
+  MetricsServer(std::string host, int port);  // port 0: any free port
+  ~MetricsServer();                           // stops the server when it runs
+  MetricsServer(const MetricsServer&) = delete;
+  MetricsServer& operator=(const MetricsServer&) = delete;
+
+  // kUnavailable when the address cannot be bound.
+  Status Start();
+  void Stop();  // idempotent
+  int port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace sluice::server

@@ -48,7 +48,7 @@ bool ChangesState(const std::string& method) {
 
 bool IsApiPath(std::string_view path) {
   return path.starts_with("/api/") || path == "/api" || path.starts_with("/auth/") ||
-         path == "/health";
+         path == "/health" || path == "/metrics";
 }
 
 std::string StatusText(int status) {
@@ -218,8 +218,9 @@ Status WebServer::Start() {
                                        Authenticator(store, *clock, secret_key, impl.options),
                                        DagCatalog(store)});
   ServerContext& context = *impl.context;
-  for (auto add : {AddAuthRoutes, AddDagRoutes, AddRunRoutes, AddTaskRoutes, AddLogRoutes,
-                   AddMonitorRoutes, AddGraphRoutes, AddLineageRoutes, AddLakeRoutes}) {
+  for (auto add :
+       {AddAuthRoutes, AddDagRoutes, AddRunRoutes, AddTaskRoutes, AddLogRoutes, AddMonitorRoutes,
+        AddMetricsRoutes, AddGraphRoutes, AddLineageRoutes, AddLakeRoutes}) {
     add(impl.router, context);
   }
   AddOpenApiRoute(impl.router);
