@@ -93,7 +93,10 @@ Status RunWorker(CommandContext& context, const DaemonArgs& args) {
   SLUICE_ASSIGN_OR_RETURN(auto store, OpenStore(context.config));
   BlockStopSignals();
   SLUICE_ASSIGN_OR_RETURN(auto metrics, StartMetricsServer(args));
-  executor::Worker worker(WorkerOptionsOf(context.config, args, *store));
+  executor::WorkerOptions options = WorkerOptionsOf(context.config, args, *store);
+  // This worker may run on another host than the web server: its logs go to the store too.
+  options.ship_logs = true;
+  executor::Worker worker(std::move(options));
   SLUICE_TRY(worker.Start());
   spdlog::info("sluice worker {}: {} slots, queues {} (metadata: {})", worker.id(), args.slots,
                args.queues.empty() ? "all" : args.queues, store->Describe());
@@ -177,9 +180,10 @@ void AddWorkerOptions(CLI::App* command, DaemonArgs& args) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
   command->add_option("--queues,-q", args.queues, "Serve only these queues (comma-separated)");
-  command->add_option("--heartbeat-interval", args.heartbeat_interval_seconds,
-                      "Seconds between heartbeats (keep it well under the schedulers' "
-                      "--heartbeat-timeout)")
+  command
+      ->add_option("--heartbeat-interval", args.heartbeat_interval_seconds,
+                   "Seconds between heartbeats (keep it well under the schedulers' "
+                   "--heartbeat-timeout)")
       ->capture_default_str()
       ->check(CLI::Range(0.05, 3600.0));
 }

@@ -93,11 +93,10 @@ Status PrintLogs(CommandContext& context, const std::string& dag_id, const std::
   int first = try_number > 0 ? try_number : 1;
   if (last == 0) return Error::NotFound("task {} of run {} has not run yet", task_id, run_id);
   for (int attempt = first; attempt <= last; ++attempt) {
-    std::string path = executor::TaskLogPath(context.config.home, key, attempt);
-    std::ifstream in(path);
-    if (!in) return Error::NotFound("no log for try {} at {}", attempt, path);
+    SLUICE_ASSIGN_OR_RETURN(std::string log,
+                            executor::ReadTaskLog(*store, context.config.home, {key, attempt}));
     if (last > first) fmt::print("--- try {} ---\n", attempt);
-    fmt::print("{}", std::string(std::istreambuf_iterator<char>(in), {}));
+    fmt::print("{}", MaskSecrets(log));
   }
   return OkStatus();
 }

@@ -29,18 +29,32 @@ namespace sluice::executor {
 std::string TaskLogPath(const std::string& home, const metadb::TaskInstanceKey& key,
                         int try_number);
 
-// Appends stamped, masked lines to one try's log file. Thread-safe.
+// Appends stamped, masked lines to one try's log file. Given a store, it also
+// ships the log there (Ship(), and by itself once much is pending), so the
+// web server and `sluice tasks logs` on another host can read it. Thread-safe.
 class TaskLog {
  public:
-  TaskLog(std::string path, Clock& clock);
+  TaskLog(std::string path, Clock& clock, metadb::MetaStore* ship_to = nullptr,
+          metadb::TaskTryRef ref = {});
   ~TaskLog();
   void Line(std::string_view text);
+  // Sends what was written since the last Ship() to the store; the first
+  // kMaxShippedBytes of a try are kept there, then a line saying where the
+  // rest is.
+  Status Ship();
   const std::string& path() const;
+
+  static constexpr size_t kMaxShippedBytes = 16 << 20;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// A try's log: the file under $home/logs when this host has it, else the copy
+// a worker shipped to the store; kNotFound when neither has it.
+Result<std::string> ReadTaskLog(metadb::MetaStore& store, const std::string& home,
+                                const metadb::TaskTryRef& ref);
 
 struct WorkerOptions {
   metadb::MetaStore* store = nullptr;  // required; not owned
@@ -49,6 +63,7 @@ struct WorkerOptions {
   std::string id;                      // default "worker-<host>-<pid>"
   std::vector<std::string> queues;     // served queues; empty: every queue
   int slots = 4;                       // tries run at once
+  bool ship_logs = false;              // copy task logs to the store (see TaskLog)
   std::chrono::milliseconds heartbeat_interval{std::chrono::seconds(5)};
   std::chrono::milliseconds poll_interval{std::chrono::seconds(1)};
   // How to start one try: this argv followed by dag_id run_id task_id

@@ -40,12 +40,23 @@ std::string Hostname() {
 struct TaskLog::Impl {
   std::string path;
   Clock& clock;
+  metadb::MetaStore* ship_to;
+  metadb::TaskTryRef ref;
   std::mutex mutex;
   std::ofstream out;
+  std::string unshipped;
+  size_t shipped_bytes = 0;
+  bool ship_limit_noted = false;
+  std::mutex ship_mutex;  // keeps shipped chunks in order
 };
 
-TaskLog::TaskLog(std::string path, Clock& clock)
-    : impl_(new Impl{.path = std::move(path), .clock = clock, .mutex = {}, .out = {}}) {
+namespace {
+constexpr size_t kShipEagerlyBytes = 1 << 20;
+}  // namespace
+
+TaskLog::TaskLog(std::string path, Clock& clock, metadb::MetaStore* ship_to, metadb::TaskTryRef ref)
+    : impl_(new Impl{
+          .path = std::move(path), .clock = clock, .ship_to = ship_to, .ref = std::move(ref)}) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(impl_->path).parent_path(), ec);
   impl_->out.open(impl_->path, std::ios::app);
@@ -57,14 +68,76 @@ TaskLog::~TaskLog() = default;
 const std::string& TaskLog::path() const { return impl_->path; }
 
 void TaskLog::Line(std::string_view text) {
-  std::lock_guard lock(impl_->mutex);
-  impl_->out << '[' << FormatIsoTime(impl_->clock.Now()) << "] " << MaskSecrets(text) << '\n';
-  impl_->out.flush();
+  bool ship_now = false;
+  {
+    std::lock_guard lock(impl_->mutex);
+    std::string line =
+        fmt::format("[{}] {}\n", FormatIsoTime(impl_->clock.Now()), MaskSecrets(text));
+    impl_->out << line;
+    impl_->out.flush();
+    if (impl_->ship_to != nullptr && impl_->shipped_bytes < kMaxShippedBytes) {
+      impl_->unshipped += line;
+      ship_now = impl_->unshipped.size() >= kShipEagerlyBytes;
+    }
+  }
+  if (ship_now) {
+    if (Status shipped = Ship(); !shipped) {
+      spdlog::warn("shipping the task log {}: {}", impl_->path, shipped.error().ToString());
+    }
+  }
+}
+
+Status TaskLog::Ship() {
+  if (impl_->ship_to == nullptr) return OkStatus();
+  std::lock_guard ship_lock(impl_->ship_mutex);
+  std::string chunk;
+  {
+    std::lock_guard lock(impl_->mutex);
+    chunk.swap(impl_->unshipped);
+    size_t room = kMaxShippedBytes - std::min(impl_->shipped_bytes, kMaxShippedBytes);
+    if (chunk.size() > room) {
+      size_t line_end = chunk.rfind('\n', room == 0 ? 0 : room - 1);
+      chunk.resize(line_end == std::string::npos || room == 0 ? 0 : line_end + 1);
+      if (!impl_->ship_limit_noted) {
+        chunk += fmt::format(
+            "[{}] the metadata store keeps the first {} MiB of this log; all of it is in {}\n",
+            FormatIsoTime(impl_->clock.Now()), kMaxShippedBytes >> 20, impl_->path);
+        impl_->ship_limit_noted = true;
+      }
+      impl_->shipped_bytes = kMaxShippedBytes;
+    } else {
+      impl_->shipped_bytes += chunk.size();
+    }
+  }
+  if (chunk.empty()) return OkStatus();
+  Status appended = impl_->ship_to->AppendTaskLog(impl_->ref, chunk);
+  if (!appended) {
+    // Kept for the next Ship(), before what was written since.
+    std::lock_guard lock(impl_->mutex);
+    impl_->shipped_bytes -= std::min(impl_->shipped_bytes, chunk.size());
+    impl_->unshipped.insert(0, chunk);
+  }
+  return appended;
+}
+
+Result<std::string> ReadTaskLog(metadb::MetaStore& store, const std::string& home,
+                                const metadb::TaskTryRef& ref) {
+  std::string path = TaskLogPath(home, ref.key, ref.try_number);
+  if (std::ifstream in(path, std::ios::binary); in) {
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  SLUICE_ASSIGN_OR_RETURN(std::string shipped, store.ReadTaskLog(ref));
+  if (shipped.empty()) {
+    return Error::NotFound("no log for try {} of task {} in run {}: not at {} nor in {}",
+                           ref.try_number, ref.key.task_id, ref.key.run_id, path, store.Describe());
+  }
+  return shipped;
 }
 
 struct Worker::Impl {
   struct Try {
     TaskInstance instance;
+    std::shared_ptr<TaskLog> log;
     std::atomic<bool> cancel{false};
     std::atomic<bool> done{false};
     std::thread thread;
@@ -96,6 +169,12 @@ struct Worker::Impl {
             .hostname = hostname,
             .pid = static_cast<int>(::getpid()),
             .queues = options.queues};
+  }
+  void ShipLog(TaskLog& log) {
+    if (Status shipped = log.Ship(); !shipped) {
+      spdlog::warn("worker {}: shipping the task log {}: {}", options.id, log.path(),
+                   shipped.error().ToString());
+    }
   }
   void ClaimLoop();
   void HeartbeatLoop();
@@ -154,7 +233,7 @@ void Worker::Impl::RunTry(Try& attempt) {
   const TaskInstance& instance = attempt.instance;
   const metadb::TaskInstanceKey& key = instance.key;
   auto try_start = clock->SteadyNow();
-  TaskLog log(TaskLogPath(options.home, key, instance.try_number), *clock);
+  TaskLog& log = *attempt.log;
   log.Line(fmt::format("try {} of {} on {} by {} (pid {})", instance.try_number,
                        instance.max_tries + 1, hostname, options.id, ::getpid()));
   auto pipeline = PipelineFor(key.dag_id);
@@ -163,6 +242,7 @@ void Worker::Impl::RunTry(Try& attempt) {
     log.Line(pipeline ? fmt::format("error: DAG {} has no task {}", key.dag_id, key.task_id)
                       : "error: " + pipeline.error().ToString());
     FinishTry(attempt, nullptr, false, "{}", log.path());
+    ShipLog(log);
     return;
   }
   operators::ProcessSpec spec;
@@ -195,9 +275,11 @@ void Worker::Impl::RunTry(Try& attempt) {
   } else {
     success = result->exit_code == 0;
   }
+  ShipLog(log);  // readable elsewhere by the time the state says the try is over
   bool recorded = FinishTry(attempt, task, success, std::move(outputs), log.path());
   log.Line(fmt::format("task {}{}", success ? "succeeded" : "failed",
                        recorded ? "" : " (not recorded: the try is no longer this worker's)"));
+  ShipLog(log);
 }
 
 void Worker::Impl::ReapFinished() {
@@ -237,6 +319,11 @@ void Worker::Impl::ClaimLoop() {
     for (TaskInstance& instance : claimed) {
       auto attempt = std::make_unique<Try>();
       attempt->instance = std::move(instance);
+      const metadb::TaskInstance& claimed_try = attempt->instance;
+      attempt->log = std::make_shared<TaskLog>(
+          TaskLogPath(options.home, claimed_try.key, claimed_try.try_number), *clock,
+          options.ship_logs ? options.store : nullptr,
+          metadb::TaskTryRef{claimed_try.key, claimed_try.try_number});
       Try* raw = attempt.get();
       raw->thread = std::thread([this, raw] {
         RunTry(*raw);
@@ -268,10 +355,12 @@ void Worker::Impl::HeartbeatLoop() {
   while (!stopping) {
     std::vector<metadb::TaskTryRef> running;
     std::vector<Try*> attempts;
+    std::vector<std::shared_ptr<TaskLog>> logs;
     for (auto& attempt : tries) {
       if (attempt->done) continue;
       running.push_back({attempt->instance.key, attempt->instance.try_number});
       attempts.push_back(attempt.get());
+      logs.push_back(attempt->log);
     }
     lock.unlock();
     SetWorkerLoad(options.id, static_cast<int>(running.size()), options.slots);
@@ -286,6 +375,7 @@ void Worker::Impl::HeartbeatLoop() {
         if (!(*alive)[i]) attempts[i]->cancel = true;
       }
     }
+    for (const auto& log : logs) ShipLog(*log);
     lock.lock();
     wake_cv.wait_for(lock, options.heartbeat_interval, [this] { return stopping; });
   }

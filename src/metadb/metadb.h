@@ -146,7 +146,9 @@ struct DagFilter {
   bool include_stale = false;
   // Only DAGs due for a run: not paused, not stale, next_dagrun.create_after <= due_before.
   std::optional<TimePoint> due_before;
-  std::optional<int> limit;  // nullopt: all
+  std::optional<TimePoint> due_after;  // with due_before: create_after > due_after
+  bool soonest_due_first = false;      // by next_dagrun.create_after, then dag_id
+  std::optional<int> limit;            // nullopt: all
   int offset = 0;
   bool count_total = false;
 };
@@ -448,6 +450,13 @@ class MetaStore {
                                               std::span<const TaskTryRef> running) = 0;
   virtual Result<std::vector<WorkerRecord>> ListWorkers(std::string_view kind) = 0;  // "" all
   virtual Status SetWorkerState(std::string_view worker_id, WorkerState state) = 0;  // kNotFound
+
+  // -- Task logs shipped by workers (so a try run on another host can be
+  // read anywhere). AppendTaskLog adds text at the end of the try's log; the
+  // text is stored as valid UTF-8 (an invalid byte becomes U+FFFD, NUL is
+  // dropped). ReadTaskLog returns the try's log as appended ("" when none).
+  virtual Status AppendTaskLog(const TaskTryRef& ref, std::string_view text) = 0;
+  virtual Result<std::string> ReadTaskLog(const TaskTryRef& ref) = 0;
 
   // -- Leases: a named lock with an expiry, for one-of-many duties (the
   // scheduler that parses files, the sweep for lost workers). Held by holder

@@ -261,7 +261,7 @@ Result<bool> SqlMetaStore::SetRunState(std::string_view dag_id, std::string_view
 
 Status SqlMetaStore::DeleteRun(std::string_view dag_id, std::string_view run_id) {
   return InTransaction(TxnKind::kWrite, [&](SqlConnection& connection) -> Status {
-    for (std::string_view table : {"task_instance_history", "task_instance"}) {
+    for (std::string_view table : {"task_log_chunk", "task_instance_history", "task_instance"}) {
       SLUICE_TRY(Exec(connection,
                       fmt::format("DELETE FROM {} WHERE dag_id = $1 AND run_id = $2", table), {},
                       dag_id, run_id));

@@ -92,6 +92,8 @@ class SqlMetaStore final : public MetaStore {
                                       std::span<const TaskTryRef> running) override;
   Result<std::vector<WorkerRecord>> ListWorkers(std::string_view kind) override;
   Status SetWorkerState(std::string_view worker_id, WorkerState state) override;
+  Status AppendTaskLog(const TaskTryRef& ref, std::string_view text) override;
+  Result<std::string> ReadTaskLog(const TaskTryRef& ref) override;
   Result<bool> TryAcquireLease(std::string_view name, std::string_view holder,
                                std::chrono::milliseconds ttl) override;
   Status ReleaseLease(std::string_view name, std::string_view holder) override;

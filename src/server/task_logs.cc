@@ -4,6 +4,7 @@
 #include <fstream>
 #include <regex>
 
+#include "executor/executor.h"
 #include "server/context.h"
 #include "server/crypto.h"
 
@@ -16,13 +17,6 @@ bool IsSafeSegment(std::string_view segment) {
   return !segment.empty() && segment != "." && segment != ".." &&
          segment.find('/') == std::string_view::npos &&
          segment.find('\0') == std::string_view::npos;
-}
-
-std::string LogPath(const std::string& home, const metadb::TaskInstanceKey& key, int try_number) {
-  std::string path = fmt::format("{}/logs/dag_id={}/run_id={}/task_id={}", home, key.dag_id,
-                                 key.run_id, key.task_id);
-  if (key.map_index >= 0) path += fmt::format("/map_index={}", key.map_index);
-  return path + fmt::format("/attempt={}.log", try_number);
 }
 
 // One log line as {event, timestamp}: a JSON object line passes as it is; a
@@ -45,17 +39,29 @@ nlohmann::json StructuredLine(const std::string& line) {
   return {{"event", line}, {"timestamp", nullptr}};
 }
 
-// Reads [offset, offset + kMaxPageBytes), ending at a line end unless the
-// log is complete (a try still running may be half-way through a line) or one
-// line fills the page; *next is where the next read starts.
-std::string ReadPage(const std::string& path, uint64_t offset, bool complete, uint64_t* next) {
-  std::ifstream in(path, std::ios::binary);
-  *next = offset;
-  if (!in) return "";
+// [offset, offset + kMaxPageBytes) of the try's log: from the file the
+// executor writes when this host has it, else from the copy a worker on
+// another host shipped to the store.
+Result<std::string> ReadWindow(ServerContext& context, const metadb::TaskTryRef& ref,
+                               uint64_t offset) {
+  std::ifstream in(executor::TaskLogPath(context.options.home, ref.key, ref.try_number),
+                   std::ios::binary);
+  if (!in) {
+    SLUICE_ASSIGN_OR_RETURN(std::string shipped, context.store.ReadTaskLog(ref));
+    if (offset >= shipped.size()) return std::string();
+    return shipped.substr(offset, kMaxPageBytes);
+  }
   in.seekg(static_cast<std::streamoff>(offset));
   std::string bytes(kMaxPageBytes, '\0');
   in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   bytes.resize(static_cast<size_t>(in.gcount()));
+  return bytes;
+}
+
+// The page from offset, ending at a line end unless the log is complete (a
+// try still running may be half-way through a line) or one line fills the
+// page; *next is where the next read starts.
+std::string TrimPage(std::string bytes, uint64_t offset, bool complete, uint64_t* next) {
   size_t last_newline = bytes.rfind('\n');
   bool whole = complete && bytes.size() < kMaxPageBytes;
   if (!whole && last_newline != std::string::npos) {
@@ -111,8 +117,9 @@ Reply GetLog(ServerContext& context, Call& call) {
   uint64_t next = offset;
   bool complete = try_number < ti->try_number || (ti->state != metadb::TaskState::kRunning &&
                                                   ti->state != metadb::TaskState::kQueued);
-  std::string text =
-      ReadPage(LogPath(context.options.home, key, try_number), offset, complete, &next);
+  auto window = ReadWindow(context, {key, try_number}, offset);
+  if (!window) return ErrorReply(window.error());
+  std::string text = TrimPage(std::move(*window), offset, complete, &next);
   std::string continuation = Base64UrlEncode(nlohmann::json{{"log_pos", next}}.dump());
   std::string accept = call.request.get_header_value("Accept");
   if (accept.find("text/plain") != std::string::npos &&

@@ -288,3 +288,57 @@ while True:
     threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
     threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
 """
+
+
+SHIPPED_DAG = """dag_id: shipped_logs
+tasks:
+  speak:
+    kind: command
+    command: [sh, -c, "echo said on the far host; echo and on its stderr >&2"]
+"""
+
+
+def test_a_remote_workers_logs_are_read_from_the_metadata_store(sluice, home, dags, metadb,
+                                                                 tmp_path):
+    """A worker with a disk of its own (its own SLUICE_HOME): the CLI and the web
+    server, on the scheduler's host, read the try's log from PostgreSQL."""
+    from sluice_api import Server
+
+    (dags / "shipped_logs.yaml").write_text(SHIPPED_DAG)
+    env = dict(sluice.env, SLUICE_METADB=metadb.url)
+    far_home = tmp_path / "far-host"
+    far_home.mkdir()
+    fleet = Fleet(env, tmp_path)
+    server = Server(env, home, command=("webserver",))
+    try:
+        fleet.start("scheduler", "scheduler", "--poll-interval", "0.2")
+        fleet.start("worker", "worker", "--poll-interval", "0.2",
+                    extra_env={"SLUICE_HOME": str(far_home)})
+        run_id = cli_json(env, "dags", "trigger", "shipped_logs")["run_id"]
+        wait_for(lambda: next(r for r in cli_json(env, "runs", "list", "shipped_logs")
+                              if r["run_id"] == run_id)["state"] == "success",
+                 what="the run", log=fleet.logs)
+        assert list(far_home.glob("logs/**/attempt=1.log")), "the worker writes to its own disk"
+        assert not list(home.glob("logs/**/attempt=1.log")), "this host has no copy"
+
+        def read_logs():
+            return subprocess.run([str(BIN), "tasks", "logs", "shipped_logs", run_id, "speak"],
+                                  env=env, capture_output=True, text=True, timeout=60)
+        logs = read_logs()
+        assert logs.returncode == 0, logs.stderr
+        assert "said on the far host" in logs.stdout and "and on its stderr" in logs.stdout
+        # The line after the recorded outcome follows within a moment.
+        wait_for(lambda: "task succeeded" in read_logs().stdout, timeout=30,
+                 what="the log's last line", log=lambda: read_logs().stdout)
+
+        server.create_users()
+        server.start()
+        reply = server.request(
+            "GET", f"/api/v2/dags/shipped_logs/dagRuns/{run_id}/taskInstances/speak/logs/1",
+            token=server.token())
+        assert reply.status == 200, reply
+        events = [line["event"] for line in reply.json["content"]]
+        assert "said on the far host" in events, events
+    finally:
+        server.stop()
+        fleet.stop_all()

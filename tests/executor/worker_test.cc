@@ -146,6 +146,53 @@ tasks:
             TaskState::kUpstreamFailed);
 }
 
+TEST_P(WorkerTest, AWorkerShippingLogsLetsAnotherHostReadThem) {
+  WriteDag("shipped", R"(dag_id: shipped
+tasks:
+  ok_one: {kind: command, command: "true"}
+  fail_two: {kind: command, command: "true", upstream: [ok_one]}
+)");
+  WorkerOptions options;
+  options.ship_logs = true;
+  Start(std::move(options));
+  metadb::DagRun run = TriggerLive("shipped");
+  EXPECT_EQ(WaitForRun("shipped", run.run_id), DagRunState::kFailed);
+  metadb::TaskTryRef ok{{"shipped", run.run_id, "ok_one", -1}, 1};
+  metadb::TaskTryRef failed{{"shipped", run.run_id, "fail_two", -1}, 1};
+  ASSERT_TRUE(WaitFor([&] {
+    auto log = live_store_->ReadTaskLog(failed);
+    return log && log->find("task failed") != std::string::npos;
+  }));
+  std::string other_host_home = (folder_ / "elsewhere").string();
+  auto log = ReadTaskLog(*live_store_, other_host_home, ok);
+  ASSERT_TRUE(log) << log.error().ToString();
+  EXPECT_EQ(*log, ReadLog(ok.key, 1));
+  EXPECT_NE(log->find("hello from ok_one"), std::string::npos) << *log;
+  log = ReadTaskLog(*live_store_, other_host_home, failed);
+  ASSERT_TRUE(log) << log.error().ToString();
+  EXPECT_NE(log->find("plain stderr line"), std::string::npos) << *log;
+  auto missing = ReadTaskLog(*live_store_, other_host_home, {ok.key, 2});
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), Code::kNotFound);
+}
+
+TEST_P(WorkerTest, AWorkerNotShippingLogsKeepsThemOnItsDisk) {
+  WriteDag("local", R"(dag_id: local
+tasks:
+  ok_one: {kind: command, command: "true"}
+)");
+  Start();
+  metadb::DagRun run = TriggerLive("local");
+  EXPECT_EQ(WaitForRun("local", run.run_id), DagRunState::kSuccess);
+  metadb::TaskTryRef ok{{"local", run.run_id, "ok_one", -1}, 1};
+  auto shipped = live_store_->ReadTaskLog(ok);
+  ASSERT_TRUE(shipped);
+  EXPECT_EQ(*shipped, "");
+  auto log = ReadTaskLog(*live_store_, (folder_ / "home").string(), ok);
+  ASSERT_TRUE(log) << log.error().ToString();
+  EXPECT_NE(log->find("hello from ok_one"), std::string::npos);
+}
+
 TEST_P(WorkerTest, AFailedTryIsRetriedAndTheSecondTrySucceeds) {
   WriteDag("retry", R"(dag_id: retry
 tasks:

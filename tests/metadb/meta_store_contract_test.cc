@@ -414,6 +414,28 @@ TEST_P(MetaStoreContract, AddTaskInstancesSkipsExistingAndDeleteRunRemovesAll) {
   EXPECT_TRUE(tries.empty());
 }
 
+TEST_P(MetaStoreContract, ShippedTaskLogsReadBackInOrderAsValidText) {
+  SyncDag(dag_id_);
+  CreateRun(dag_id_, "r", {"extract"});
+  TaskTryRef first{Key("r", "extract"), 1};
+  TaskTryRef second{Key("r", "extract"), 2};
+  ASSERT_OK_AND_ASSIGN(std::string none, store_->ReadTaskLog(first));
+  EXPECT_EQ(none, "");
+  ASSERT_OK(store_->AppendTaskLog(first, "line one\n"));
+  ASSERT_OK(store_->AppendTaskLog(second, "other try\n"));
+  ASSERT_OK(
+      store_->AppendTaskLog(first, std::string("bad \xC3\x28 nul \0 end \xE2\x82\xAC\n", 21)));
+  ASSERT_OK(store_->AppendTaskLog(first, ""));
+  ASSERT_OK_AND_ASSIGN(std::string log, store_->ReadTaskLog(first));
+  EXPECT_EQ(log, "line one\nbad \xEF\xBF\xBD( nul  end \xE2\x82\xAC\n");
+  ASSERT_OK_AND_ASSIGN(log, store_->ReadTaskLog(second));
+  EXPECT_EQ(log, "other try\n");
+  ASSERT_OK(store_->DeleteRun(dag_id_, "r"));
+  CreateRun(dag_id_, "r", {"extract"});
+  ASSERT_OK_AND_ASSIGN(log, store_->ReadTaskLog(first));
+  EXPECT_EQ(log, "");
+}
+
 TEST_P(MetaStoreContract, OneUnfinishedBackfillPerDag) {
   SyncDag(dag_id_);
   Backfill request;
