@@ -141,6 +141,9 @@ Result<Page<DagRecord>> SqlMetaStore::ListDags(const DagFilter& filter) {
   if (filter.due_before) {
     query.Where("is_paused = FALSE AND is_stale = FALSE AND next_dagrun_create_after <= " +
                 query.Bind(*filter.due_before));
+    if (filter.due_after) {
+      query.Where("next_dagrun_create_after > " + query.Bind(*filter.due_after));
+    }
   }
   return InTransaction(TxnKind::kRead, [&](SqlConnection& connection) -> Result<Page<DagRecord>> {
     Page<DagRecord> page;
@@ -154,7 +157,8 @@ Result<Page<DagRecord>> SqlMetaStore::ListDags(const DagFilter& filter) {
       page.total_entries = total;
     }
     std::string sql =
-        fmt::format("SELECT {} FROM dag{} ORDER BY dag_id", kDagColumns, query.WhereClause());
+        fmt::format("SELECT {} FROM dag{} ORDER BY {}dag_id", kDagColumns, query.WhereClause(),
+                    filter.soonest_due_first ? "next_dagrun_create_after, " : "");
     if (filter.limit) sql += fmt::format(" LIMIT {}", std::max(0, *filter.limit));
     if (filter.offset > 0) {
       if (!filter.limit) sql += dialect_.no_limit;

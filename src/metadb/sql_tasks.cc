@@ -176,15 +176,29 @@ Result<std::vector<bool>> SqlMetaStore::TransitionTaskInstances(
   return InTransaction(
       TxnKind::kWrite, [&](SqlConnection& connection) -> Result<std::vector<bool>> {
         std::vector<bool> applied(transitions.size(), false);
-        for (size_t index : order) {
-          const TaskTransition& transition = transitions[index];
+        // The transitions of one task instance are adjacent: its row is read
+        // once and written once, with their end state, as no other
+        // transaction can see the states in between.
+        for (size_t first = 0; first < order.size();) {
+          const TaskInstanceKey& key = transitions[order[first]].key;
+          size_t end = first;
+          while (end < order.size() && transitions[order[end]].key == key) ++end;
           SLUICE_ASSIGN_OR_RETURN(std::optional<TaskInstance> ti,
-                                  LockTaskInstance(connection, transition.key, dialect_.lock_rows));
-          if (!ti || !GuardHolds(*ti, transition)) continue;
-          if (transition.new_try && ti->try_number > 0) SLUICE_TRY(ArchiveTry(connection, ti->key));
-          ApplyTransition(*ti, transition, now);
-          SLUICE_TRY(UpdateTaskInstance(connection, *ti));
-          applied[index] = true;
+                                  LockTaskInstance(connection, key, dialect_.lock_rows));
+          bool unwritten = false;
+          for (size_t i = first; ti && i < end; ++i) {
+            const TaskTransition& transition = transitions[order[i]];
+            if (!GuardHolds(*ti, transition)) continue;
+            if (transition.new_try && ti->try_number > 0) {
+              if (unwritten) SLUICE_TRY(UpdateTaskInstance(connection, *ti));
+              SLUICE_TRY(ArchiveTry(connection, ti->key));
+            }
+            ApplyTransition(*ti, transition, now);
+            unwritten = true;
+            applied[order[i]] = true;
+          }
+          if (unwritten) SLUICE_TRY(UpdateTaskInstance(connection, *ti));
+          first = end;
         }
         return applied;
       });

@@ -8,9 +8,9 @@
 #include <cerrno>
 #include <condition_variable>
 #include <filesystem>
+#include <unordered_map>
 
 #include "scheduler/scheduler_metrics.h"
-#include <unordered_map>
 
 namespace sluice::scheduler {
 
@@ -205,6 +205,7 @@ Status CreateDueRuns(Scheduler::State& s, const Scheduler& scheduler, TimePoint 
                      PassReport& report);
 Status StartQueuedRuns(Scheduler::State& s, const Scheduler& scheduler, TimePoint now,
                        PassReport& report);
+Result<std::optional<TimePoint>> NextRunDue(Scheduler::State& s, TimePoint after, TimePoint before);
 Status AdvanceRun(Scheduler::State& s, const Pipeline& pipeline, const metadb::DagRun& run,
                   TimePoint now, PassReport& report);
 
@@ -226,6 +227,9 @@ Result<PassReport> Scheduler::RunOnce() {
     SLUICE_TRY(AdvanceRun(s, *pipeline, run, now, report));
   }
   if (report.tasks_queued > 0 && s.options.on_tasks_queued) s.options.on_tasks_queued();
+  if (s.options.create_scheduled_runs) {
+    SLUICE_ASSIGN_OR_RETURN(report.next_run_due, NextRunDue(s, now, now + s.options.poll_interval));
+  }
   return report;
 }
 
@@ -267,6 +271,18 @@ Status FailLostTries(Scheduler::State& s, const Scheduler& scheduler, TimePoint 
     CountTaskFinished(transitions[i].key, transitions[i].to);
   }
   return OkStatus();
+}
+
+// The soonest run due in (after, before]: a DAG due now already had its
+// chance in this pass (it may wait on max_active_runs).
+Result<std::optional<TimePoint>> NextRunDue(Scheduler::State& s, TimePoint after,
+                                            TimePoint before) {
+  metadb::DagFilter filter{
+      .due_before = before, .due_after = after, .soonest_due_first = true, .limit = 1};
+  if (!s.options.only_dag_id.empty()) filter.dag_ids = {s.options.only_dag_id};
+  SLUICE_ASSIGN_OR_RETURN(auto soonest, s.store().ListDags(filter));
+  if (soonest.items.empty()) return std::optional<TimePoint>();
+  return soonest.items.front().next_dagrun.create_after;
 }
 
 Result<int64_t> CountRuns(metadb::MetaStore& store, metadb::RunFilter filter) {
@@ -441,12 +457,12 @@ Status AdvanceRun(Scheduler::State& s, const Pipeline& pipeline, const metadb::D
   spdlog::info("run {} of {}: {}", run.run_id, run.dag_id, metadb::DagRunStateName(*finished));
   if (!run.backfill_id) return OkStatus();
   // The last run of a backfill completes it, whichever process drove it.
-  SLUICE_ASSIGN_OR_RETURN(auto open_runs,
-                          s.store().ListRuns({.dag_id = run.dag_id,
-                                              .states = {metadb::DagRunState::kQueued,
-                                                         metadb::DagRunState::kRunning},
-                                              .backfill_id = run.backfill_id,
-                                              .limit = 1}));
+  SLUICE_ASSIGN_OR_RETURN(
+      auto open_runs,
+      s.store().ListRuns({.dag_id = run.dag_id,
+                          .states = {metadb::DagRunState::kQueued, metadb::DagRunState::kRunning},
+                          .backfill_id = run.backfill_id,
+                          .limit = 1}));
   if (open_runs.items.empty()) SLUICE_TRY(s.store().CompleteBackfill(*run.backfill_id));
   return OkStatus();
 }
@@ -496,7 +512,13 @@ Status Scheduler::Run() {
     if (!pass) spdlog::error("scheduler pass: {}", pass.error().ToString());
     std::unique_lock lock(s.wake_mutex);
     if (pass && pass->changed() && !s.woken) continue;
-    s.wake_cv.wait_for(lock, s.options.poll_interval, [&s] { return s.woken || s.stopping; });
+    auto wait = s.options.poll_interval;
+    if (pass && pass->next_run_due) {
+      auto until_due =
+          std::chrono::ceil<std::chrono::milliseconds>(*pass->next_run_due - s.clock->Now());
+      wait = std::clamp(until_due, std::chrono::milliseconds(0), wait);
+    }
+    s.wake_cv.wait_for(lock, wait, [&s] { return s.woken || s.stopping; });
     s.woken = false;
   }
   (void)s.store().SetWorkerState(s.options.id, metadb::WorkerState::kStopped);

@@ -140,6 +140,9 @@ struct PassReport {
   int runs_finished = 0;
   int tasks_queued = 0;
   int tasks_finished = 0;  // skipped, upstream_failed, noop done, lost tries
+  // When the next scheduled run is due, if that is before the next poll: the
+  // loop wakes then, so a run starts on time rather than up to a poll late.
+  std::optional<TimePoint> next_run_due;
   bool changed() const {
     return runs_created + runs_started + runs_finished + tasks_queued + tasks_finished > 0;
   }
@@ -159,8 +162,9 @@ class Scheduler {
   // started (max_active_runs), ready task instances queued, finished runs closed.
   Result<PassReport> RunOnce();
   // Passes until Stop(): a pass follows at once when the previous one changed
-  // something or Wake() was called, after poll_interval otherwise. Rescans the
-  // folder every rescan_interval and heartbeats as a "scheduler" record.
+  // something or Wake() was called, when the next scheduled run is due, and
+  // after poll_interval otherwise. Rescans the folder every rescan_interval and
+  // heartbeats as a "scheduler" record.
   Status Run();
   void Stop();
   // A worker finished a task or a run was triggered: pass again now.

@@ -301,6 +301,25 @@ TEST_P(SchedulerTest, WithoutAStartDateTheScheduleStartsWhenFirstSeen) {
   EXPECT_EQ(*runs.back().data_interval_end, At("2025-03-13T12:03:00Z"));
 }
 
+TEST_P(SchedulerTest, APassSaysWhenTheNextRunIsDueWithinThePollInterval) {
+  WriteDag("minutely", "dag_id: minutely\nschedule: \"* * * * *\"\ntasks:\n  a: {kind: noop}\n");
+  clock_.Set(At("2025-03-13T12:00:30Z"));
+  Scheduler& scheduler = MakeScheduler({.poll_interval = std::chrono::seconds(1)});
+  SLUICE_ASSERT_OK(scheduler.SyncDags());
+  Settle(scheduler);
+  clock_.Set(At("2025-03-13T12:00:59.3Z"));  // due at 12:01:00, within the next poll
+  auto report = scheduler.RunOnce();
+  ASSERT_TRUE(report) << report.error().ToString();
+  ASSERT_TRUE(report->next_run_due.has_value());
+  EXPECT_EQ(*report->next_run_due, At("2025-03-13T12:01:00Z"));
+  clock_.Set(At("2025-03-13T12:01:00.001Z"));  // due now: created in this pass, next is later
+  report = scheduler.RunOnce();
+  ASSERT_TRUE(report) << report.error().ToString();
+  EXPECT_EQ(report->runs_created, 1);
+  EXPECT_FALSE(report->next_run_due.has_value());
+  EXPECT_EQ(*Runs("minutely").back().data_interval_end, At("2025-03-13T12:01:00Z"));
+}
+
 TEST_P(SchedulerTest, BackfillRunsHonourTheirOwnMaxActiveRuns) {
   WriteDag("busy", DailyDag("busy", false, 16, "command"));
   Scheduler& scheduler = MakeScheduler({.create_scheduled_runs = false});
