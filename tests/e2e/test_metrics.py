@@ -13,7 +13,6 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
-import warnings
 
 import pytest
 
@@ -197,18 +196,13 @@ def test_standalone_metrics_scraped_by_prometheus(sluice, home, planted, tmp_pat
     if not has_standalone():
         pytest.xfail("`sluice standalone` does not exist in this build yet")
     promtool = tool("promtool")
-    # The server is optional (it compiles for long): without it, everything
-    # but its queries is checked.
-    prometheus_bin = shutil.which("prometheus",
-                                  path=f"{TOOLS}{os.pathsep}{os.environ.get('PATH', '')}")
+    prometheus_bin = tool("prometheus")
     warehouse_url, password = planted
     env = dict(sluice.env, SLUICE_CONN_WAREHOUSE=warehouse_url)
     server = Server(env, home, command=("standalone",))
     server.create_users()
     server.start(timeout=120)
-    prometheus = None
-    if prometheus_bin:
-        prometheus = Prometheus(prometheus_bin, f"127.0.0.1:{server.port}", tmp_path / "prometheus")
+    prometheus = Prometheus(prometheus_bin, f"127.0.0.1:{server.port}", tmp_path / "prometheus")
     try:
         token = run_flagship(server)
         runs, tasks = settled_counts(server, token)
@@ -234,9 +228,6 @@ def test_standalone_metrics_scraped_by_prometheus(sluice, home, planted, tmp_pat
         assert re.search(r"^sluice_scheduler_loop_seconds_count [1-9]", text, re.M), text
         assert re.search(r"^process_resident_memory_bytes [1-9]", text, re.M), text
 
-        if prometheus is None:
-            warnings.warn(f"prometheus is not installed in {TOOLS}: its queries were not checked")
-            return
         prometheus.wait_for(f'sum(sluice_task_instances{{state="success"}})', tasks)
         prometheus.wait_for(
             f'sum(sluice_task_instances_finished_total{{dag_id="{FLAGSHIP}",state="success"}})',
@@ -246,8 +237,7 @@ def test_standalone_metrics_scraped_by_prometheus(sluice, home, planted, tmp_pat
         rules = prometheus.get("/api/v1/rules")["data"]["groups"]
         assert rules and all(rule["health"] != "err" for g in rules for rule in g["rules"]), rules
     finally:
-        if prometheus:
-            prometheus.stop()
+        prometheus.stop()
         server.stop()
 
 
