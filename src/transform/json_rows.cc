@@ -14,6 +14,7 @@ namespace sluice::transform {
 
 namespace ondemand = simdjson::ondemand;
 using simdjson::error_code;
+static_assert(JsonRowReader::kPadding >= simdjson::SIMDJSON_PADDING);
 
 class JsonRowReader::Impl {
  public:
@@ -32,7 +33,12 @@ class JsonRowReader::Impl {
   }
   size_t capacity() const { return capacity_; }
 
-  Status Read(std::string_view part_name, size_t size, const RecordFn& on_record);
+  // Parses json, followed by kPadding readable bytes.
+  Status Read(std::string_view part_name, std::string_view json, const RecordFn& on_record);
+  Status ReadOwnBuffer(std::string_view part_name, size_t size, const RecordFn& on_record) {
+    std::memset(buffer_.get() + size, 0, simdjson::SIMDJSON_PADDING);
+    return Read(part_name, std::string_view(buffer_.get(), size), on_record);
+  }
 
   uint64_t bytes_read = 0;
   uint64_t ignored_count = 0;
@@ -55,7 +61,7 @@ class JsonRowReader::Impl {
   std::string_view part_name_;
   std::unique_ptr<char[]> buffer_;
   size_t capacity_ = 0;
-  size_t size_ = 0;
+  std::string_view json_;  // the part being read
   ondemand::parser parser_;
   ondemand::parser side_parser_;  // re-reads an object that feeds a jsonb column and its children
   std::string side_buffer_;
@@ -65,13 +71,14 @@ class JsonRowReader::Impl {
   std::string problem_;
 };
 
-Status JsonRowReader::Impl::Read(std::string_view part_name, size_t size,
+Status JsonRowReader::Impl::Read(std::string_view part_name, std::string_view json,
                                  const RecordFn& on_record) {
   part_name_ = part_name;
-  size_ = size;
-  std::memset(buffer_.get() + size, 0, simdjson::SIMDJSON_PADDING);
+  json_ = json;
   ondemand::document doc;
-  if (error_code error = parser_.iterate(buffer_.get(), size, capacity_).get(doc)) {
+  if (error_code error =
+          parser_.iterate(json.data(), json.size(), json.size() + simdjson::SIMDJSON_PADDING)
+              .get(doc)) {
     return Malformed(nullptr, error);
   }
   ondemand::json_type type;
@@ -94,7 +101,7 @@ Status JsonRowReader::Impl::ReadArray(ondemand::document& doc, const RecordFn& o
     if (error_code error = ReadRecord(value, record)) return Malformed(&doc, error);
     // Consumed, the record ends where the next token (',' or ']') starts.
     const char* end = nullptr;
-    if (doc.current_location().get(end) || end < start) end = buffer_.get() + size_;
+    if (doc.current_location().get(end) || end < start) end = json_.data() + json_.size();
     if (record.raw_json.empty()) {
       record.raw_json = TrimJsonWhitespace(std::string_view(start, end - start));
     }
@@ -114,7 +121,7 @@ Status JsonRowReader::Impl::ReadObject(ondemand::document& doc, const RecordFn& 
   JsonRecord record;
   record.values = values_;
   record.problem = problem_;
-  record.raw_json = TrimJsonWhitespace(std::string_view(buffer_.get(), size_));
+  record.raw_json = TrimJsonWhitespace(json_);
   while (!record.raw_json.empty() && (record.raw_json[0] == ' ' || record.raw_json[0] == '\t' ||
                                       record.raw_json[0] == '\n' || record.raw_json[0] == '\r')) {
     record.raw_json.remove_prefix(1);
@@ -290,8 +297,8 @@ Status JsonRowReader::Impl::Malformed(ondemand::document* doc, error_code error,
   std::string where = "at the end";
   if (doc == nullptr) {
     where = "in the part";
-  } else if (!doc->current_location().get(location) && location >= buffer_.get()) {
-    where = fmt::format("near byte {}", location - buffer_.get());
+  } else if (!doc->current_location().get(location) && location >= json_.data()) {
+    where = fmt::format("near byte {}", location - json_.data());
   }
   return Error::DataLoss("{}: malformed JSON {}: {}", part_name_, where,
                          what.empty() ? simdjson::error_message(error) : what)
@@ -306,7 +313,13 @@ Status JsonRowReader::ReadPart(std::string_view part_name, std::string_view json
   char* buffer = impl_->Reserve(json.size());
   if (!json.empty()) std::memcpy(buffer, json.data(), json.size());
   impl_->bytes_read += json.size();
-  return impl_->Read(part_name, json.size(), on_record);
+  return impl_->ReadOwnBuffer(part_name, json.size(), on_record);
+}
+
+Status JsonRowReader::ReadPaddedPart(std::string_view part_name, std::string_view json,
+                                     const RecordFn& on_record) {
+  impl_->bytes_read += json.size();
+  return impl_->Read(part_name, json, on_record);
 }
 
 Status JsonRowReader::ReadPart(std::string_view part_name, lake::ObjectReader& reader,
@@ -328,7 +341,7 @@ Status JsonRowReader::ReadPart(std::string_view part_name, lake::ObjectReader& r
     size += *got;
   }
   impl_->bytes_read += size;
-  return impl_->Read(part_name, size, on_record);
+  return impl_->ReadOwnBuffer(part_name, size, on_record);
 }
 
 uint64_t JsonRowReader::bytes_read() const { return impl_->bytes_read; }
