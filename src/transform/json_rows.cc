@@ -53,7 +53,9 @@ class JsonRowReader::Impl {
   error_code ReadObjectField(ondemand::value& value, int column, bool is_parent);
   error_code SerializeRaw(std::string_view raw, std::string& out, bool& has_nul);
   void SetColumn(int column, JsonValue value);
-  void NoteIgnored(std::string_view name);
+  struct KnownKey;
+  KnownKey& ResolveKey(std::string_view key, size_t path_length);
+  void NoteIgnored(KnownKey& field);
   void StartRecord();
   Status Malformed(ondemand::document* doc, error_code error, std::string_view what = {});
 
@@ -66,6 +68,20 @@ class JsonRowReader::Impl {
   ondemand::parser side_parser_;  // re-reads an object that feeds a jsonb column and its children
   std::string side_buffer_;
   std::string path_;
+  // Records of a part repeat their keys in the same order, so the n-th key of
+  // a record is resolved once (renamed, flattened, looked up) and remembered:
+  // the usual key then costs two comparisons instead of a rename and a hash.
+  struct KnownKey {
+    std::string key;         // as written
+    std::string path;        // flattened, parent path included
+    size_t path_length = 0;  // where key was appended (the parent path's length)
+    RowSchema::FieldUse use;
+    bool is_noted = false;  // an ignored field already in ignored_names
+  };
+  static constexpr size_t kMaxKnownKeys = 256;
+  std::vector<KnownKey> known_keys_;
+  KnownKey unknown_key_;    // the keys of a record past kMaxKnownKeys
+  size_t key_ordinal_ = 0;  // keys met so far in the record
   std::vector<JsonValue> values_;
   std::vector<std::string> scratch_;  // per column: minified JSON of objects and arrays
   std::string problem_;
@@ -132,6 +148,33 @@ Status JsonRowReader::Impl::ReadObject(ondemand::document& doc, const RecordFn& 
 void JsonRowReader::Impl::StartRecord() {
   for (JsonValue& value : values_) value = JsonValue{};
   problem_.clear();
+  key_ordinal_ = 0;
+}
+
+// Leaves the flattened name of key in path_ and says what it feeds; valid
+// until the next call.
+JsonRowReader::Impl::KnownKey& JsonRowReader::Impl::ResolveKey(std::string_view key,
+                                                               size_t path_length) {
+  const size_t ordinal = key_ordinal_++;
+  const std::string_view parent(path_.data(), path_length);
+  if (ordinal < known_keys_.size()) {
+    KnownKey& known = known_keys_[ordinal];
+    if (known.path_length == path_length && known.key == key &&
+        std::string_view(known.path).substr(0, path_length) == parent) {
+      path_.assign(known.path);
+      return known;
+    }
+  }
+  path_.resize(path_length);
+  if (path_length > 0) path_.push_back('_');
+  AppendSnakeCase(path_, key);
+  if (ordinal >= kMaxKnownKeys) {
+    unknown_key_ = KnownKey{std::string(key), path_, path_length, schema_.Find(path_), false};
+    return unknown_key_;
+  }
+  if (ordinal >= known_keys_.size()) known_keys_.resize(ordinal + 1);
+  known_keys_[ordinal] = KnownKey{std::string(key), path_, path_length, schema_.Find(path_), false};
+  return known_keys_[ordinal];
 }
 
 // Fills record.values, or record.problem for a record that is not an object;
@@ -166,12 +209,10 @@ error_code JsonRowReader::Impl::ReadFields(ondemand::object& object, size_t path
   for (auto field : object) {
     std::string_view key;
     if (error_code error = field.unescaped_key().get(key)) return error;
-    path_.resize(path_length);
-    if (path_length > 0) path_.push_back('_');
-    AppendSnakeCase(path_, key);
-    const auto [column, is_parent] = schema_.Find(path_);
+    KnownKey& field_key = ResolveKey(key, path_length);
+    const auto [column, is_parent] = field_key.use;
     if (column < 0 && !is_parent) {
-      NoteIgnored(path_);
+      NoteIgnored(field_key);
       continue;  // On-Demand skips the value unread
     }
     ondemand::value value;
@@ -183,7 +224,7 @@ error_code JsonRowReader::Impl::ReadFields(ondemand::object& object, size_t path
     } else if (column >= 0) {
       if (error_code error = ReadField(value, column)) return error;
     } else {
-      NoteIgnored(path_);
+      NoteIgnored(field_key);
     }
   }
   return simdjson::SUCCESS;
@@ -284,10 +325,14 @@ void JsonRowReader::Impl::SetColumn(int column, JsonValue value) {
   }
 }
 
-void JsonRowReader::Impl::NoteIgnored(std::string_view name) {
+void JsonRowReader::Impl::NoteIgnored(KnownKey& field) {
   ++ignored_count;
-  if (ignored_names.size() < kMaxIgnoredNames && !ignored_names.contains(name)) {
-    ignored_names.emplace(name);
+  if (field.is_noted) return;
+  if (ignored_names.contains(field.path)) {
+    field.is_noted = true;
+  } else if (ignored_names.size() < kMaxIgnoredNames) {
+    ignored_names.emplace(field.path);
+    field.is_noted = true;
   }
 }
 
