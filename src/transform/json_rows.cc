@@ -14,6 +14,7 @@ namespace sluice::transform {
 
 namespace ondemand = simdjson::ondemand;
 using simdjson::error_code;
+static_assert(JsonRowReader::kPadding >= simdjson::SIMDJSON_PADDING);
 
 class JsonRowReader::Impl {
  public:
@@ -32,7 +33,12 @@ class JsonRowReader::Impl {
   }
   size_t capacity() const { return capacity_; }
 
-  Status Read(std::string_view part_name, size_t size, const RecordFn& on_record);
+  // Parses json, followed by kPadding readable bytes.
+  Status Read(std::string_view part_name, std::string_view json, const RecordFn& on_record);
+  Status ReadOwnBuffer(std::string_view part_name, size_t size, const RecordFn& on_record) {
+    std::memset(buffer_.get() + size, 0, simdjson::SIMDJSON_PADDING);
+    return Read(part_name, std::string_view(buffer_.get(), size), on_record);
+  }
 
   uint64_t bytes_read = 0;
   uint64_t ignored_count = 0;
@@ -47,7 +53,9 @@ class JsonRowReader::Impl {
   error_code ReadObjectField(ondemand::value& value, int column, bool is_parent);
   error_code SerializeRaw(std::string_view raw, std::string& out, bool& has_nul);
   void SetColumn(int column, JsonValue value);
-  void NoteIgnored(std::string_view name);
+  struct KnownKey;
+  KnownKey& ResolveKey(std::string_view key, size_t path_length);
+  void NoteIgnored(KnownKey& field);
   void StartRecord();
   Status Malformed(ondemand::document* doc, error_code error, std::string_view what = {});
 
@@ -55,23 +63,38 @@ class JsonRowReader::Impl {
   std::string_view part_name_;
   std::unique_ptr<char[]> buffer_;
   size_t capacity_ = 0;
-  size_t size_ = 0;
+  std::string_view json_;  // the part being read
   ondemand::parser parser_;
   ondemand::parser side_parser_;  // re-reads an object that feeds a jsonb column and its children
   std::string side_buffer_;
   std::string path_;
+  // Records of a part repeat their keys in the same order, so the n-th key of
+  // a record is resolved once (renamed, flattened, looked up) and remembered:
+  // the usual key then costs two comparisons instead of a rename and a hash.
+  struct KnownKey {
+    std::string key;         // as written
+    std::string path;        // flattened, parent path included
+    size_t path_length = 0;  // where key was appended (the parent path's length)
+    RowSchema::FieldUse use;
+    bool is_noted = false;  // an ignored field already in ignored_names
+  };
+  static constexpr size_t kMaxKnownKeys = 256;
+  std::vector<KnownKey> known_keys_;
+  KnownKey unknown_key_;    // the keys of a record past kMaxKnownKeys
+  size_t key_ordinal_ = 0;  // keys met so far in the record
   std::vector<JsonValue> values_;
   std::vector<std::string> scratch_;  // per column: minified JSON of objects and arrays
   std::string problem_;
 };
 
-Status JsonRowReader::Impl::Read(std::string_view part_name, size_t size,
+Status JsonRowReader::Impl::Read(std::string_view part_name, std::string_view json,
                                  const RecordFn& on_record) {
   part_name_ = part_name;
-  size_ = size;
-  std::memset(buffer_.get() + size, 0, simdjson::SIMDJSON_PADDING);
+  json_ = json;
   ondemand::document doc;
-  if (error_code error = parser_.iterate(buffer_.get(), size, capacity_).get(doc)) {
+  if (error_code error =
+          parser_.iterate(json.data(), json.size(), json.size() + simdjson::SIMDJSON_PADDING)
+              .get(doc)) {
     return Malformed(nullptr, error);
   }
   ondemand::json_type type;
@@ -94,7 +117,7 @@ Status JsonRowReader::Impl::ReadArray(ondemand::document& doc, const RecordFn& o
     if (error_code error = ReadRecord(value, record)) return Malformed(&doc, error);
     // Consumed, the record ends where the next token (',' or ']') starts.
     const char* end = nullptr;
-    if (doc.current_location().get(end) || end < start) end = buffer_.get() + size_;
+    if (doc.current_location().get(end) || end < start) end = json_.data() + json_.size();
     if (record.raw_json.empty()) {
       record.raw_json = TrimJsonWhitespace(std::string_view(start, end - start));
     }
@@ -114,7 +137,7 @@ Status JsonRowReader::Impl::ReadObject(ondemand::document& doc, const RecordFn& 
   JsonRecord record;
   record.values = values_;
   record.problem = problem_;
-  record.raw_json = TrimJsonWhitespace(std::string_view(buffer_.get(), size_));
+  record.raw_json = TrimJsonWhitespace(json_);
   while (!record.raw_json.empty() && (record.raw_json[0] == ' ' || record.raw_json[0] == '\t' ||
                                       record.raw_json[0] == '\n' || record.raw_json[0] == '\r')) {
     record.raw_json.remove_prefix(1);
@@ -125,6 +148,33 @@ Status JsonRowReader::Impl::ReadObject(ondemand::document& doc, const RecordFn& 
 void JsonRowReader::Impl::StartRecord() {
   for (JsonValue& value : values_) value = JsonValue{};
   problem_.clear();
+  key_ordinal_ = 0;
+}
+
+// Leaves the flattened name of key in path_ and says what it feeds; valid
+// until the next call.
+JsonRowReader::Impl::KnownKey& JsonRowReader::Impl::ResolveKey(std::string_view key,
+                                                               size_t path_length) {
+  const size_t ordinal = key_ordinal_++;
+  const std::string_view parent(path_.data(), path_length);
+  if (ordinal < known_keys_.size()) {
+    KnownKey& known = known_keys_[ordinal];
+    if (known.path_length == path_length && known.key == key &&
+        std::string_view(known.path).substr(0, path_length) == parent) {
+      path_.assign(known.path);
+      return known;
+    }
+  }
+  path_.resize(path_length);
+  if (path_length > 0) path_.push_back('_');
+  AppendSnakeCase(path_, key);
+  if (ordinal >= kMaxKnownKeys) {
+    unknown_key_ = KnownKey{std::string(key), path_, path_length, schema_.Find(path_), false};
+    return unknown_key_;
+  }
+  if (ordinal >= known_keys_.size()) known_keys_.resize(ordinal + 1);
+  known_keys_[ordinal] = KnownKey{std::string(key), path_, path_length, schema_.Find(path_), false};
+  return known_keys_[ordinal];
 }
 
 // Fills record.values, or record.problem for a record that is not an object;
@@ -159,12 +209,10 @@ error_code JsonRowReader::Impl::ReadFields(ondemand::object& object, size_t path
   for (auto field : object) {
     std::string_view key;
     if (error_code error = field.unescaped_key().get(key)) return error;
-    path_.resize(path_length);
-    if (path_length > 0) path_.push_back('_');
-    AppendSnakeCase(path_, key);
-    const auto [column, is_parent] = schema_.Find(path_);
+    KnownKey& field_key = ResolveKey(key, path_length);
+    const auto [column, is_parent] = field_key.use;
     if (column < 0 && !is_parent) {
-      NoteIgnored(path_);
+      NoteIgnored(field_key);
       continue;  // On-Demand skips the value unread
     }
     ondemand::value value;
@@ -176,7 +224,7 @@ error_code JsonRowReader::Impl::ReadFields(ondemand::object& object, size_t path
     } else if (column >= 0) {
       if (error_code error = ReadField(value, column)) return error;
     } else {
-      NoteIgnored(path_);
+      NoteIgnored(field_key);
     }
   }
   return simdjson::SUCCESS;
@@ -277,10 +325,14 @@ void JsonRowReader::Impl::SetColumn(int column, JsonValue value) {
   }
 }
 
-void JsonRowReader::Impl::NoteIgnored(std::string_view name) {
+void JsonRowReader::Impl::NoteIgnored(KnownKey& field) {
   ++ignored_count;
-  if (ignored_names.size() < kMaxIgnoredNames && !ignored_names.contains(name)) {
-    ignored_names.emplace(name);
+  if (field.is_noted) return;
+  if (ignored_names.contains(field.path)) {
+    field.is_noted = true;
+  } else if (ignored_names.size() < kMaxIgnoredNames) {
+    ignored_names.emplace(field.path);
+    field.is_noted = true;
   }
 }
 
@@ -290,8 +342,8 @@ Status JsonRowReader::Impl::Malformed(ondemand::document* doc, error_code error,
   std::string where = "at the end";
   if (doc == nullptr) {
     where = "in the part";
-  } else if (!doc->current_location().get(location) && location >= buffer_.get()) {
-    where = fmt::format("near byte {}", location - buffer_.get());
+  } else if (!doc->current_location().get(location) && location >= json_.data()) {
+    where = fmt::format("near byte {}", location - json_.data());
   }
   return Error::DataLoss("{}: malformed JSON {}: {}", part_name_, where,
                          what.empty() ? simdjson::error_message(error) : what)
@@ -306,7 +358,13 @@ Status JsonRowReader::ReadPart(std::string_view part_name, std::string_view json
   char* buffer = impl_->Reserve(json.size());
   if (!json.empty()) std::memcpy(buffer, json.data(), json.size());
   impl_->bytes_read += json.size();
-  return impl_->Read(part_name, json.size(), on_record);
+  return impl_->ReadOwnBuffer(part_name, json.size(), on_record);
+}
+
+Status JsonRowReader::ReadPaddedPart(std::string_view part_name, std::string_view json,
+                                     const RecordFn& on_record) {
+  impl_->bytes_read += json.size();
+  return impl_->Read(part_name, json, on_record);
 }
 
 Status JsonRowReader::ReadPart(std::string_view part_name, lake::ObjectReader& reader,
@@ -328,7 +386,7 @@ Status JsonRowReader::ReadPart(std::string_view part_name, lake::ObjectReader& r
     size += *got;
   }
   impl_->bytes_read += size;
-  return impl_->Read(part_name, size, on_record);
+  return impl_->ReadOwnBuffer(part_name, size, on_record);
 }
 
 uint64_t JsonRowReader::bytes_read() const { return impl_->bytes_read; }

@@ -163,6 +163,12 @@ class JsonRowReader {
   // The same, reading the part from reader (its bytes are counted in bytes_read()).
   Status ReadPart(std::string_view part_name, lake::ObjectReader& reader,
                   const RecordFn& on_record);
+  // The same, parsing json in place, without a copy: the kPadding bytes after
+  // it must be readable (simdjson reads past the end) and zero, as ReadPart
+  // leaves its own buffer.
+  static constexpr size_t kPadding = 64;
+  Status ReadPaddedPart(std::string_view part_name, std::string_view json,
+                        const RecordFn& on_record);
 
   uint64_t bytes_read() const;
   // Fields of the records matching no column: how many were seen, and the

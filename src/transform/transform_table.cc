@@ -5,6 +5,7 @@
 
 #include "transform/dedupe.h"
 #include "transform/iso_time.h"
+#include "transform/part_read_ahead.h"
 #include "transform/partition_writer.h"
 #include "transform/transform.h"
 
@@ -78,11 +79,11 @@ Status TableRun::Run(TransformReport& report) {
 }
 
 Status TableRun::ReadParts() {
+  PartReadAhead parts(request_.store, request_.raw_part_keys);
   for (const std::string& key : request_.raw_part_keys) {
-    SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<lake::ObjectReader> object, request_.store.Open(key));
-    SLUICE_TRY(reader_.ReadPart(key, *object, [&](const JsonRecord& record) {
-      return OnRecord(key, record);
-    }));
+    SLUICE_ASSIGN_OR_RETURN(std::string_view json, parts.Next());
+    SLUICE_TRY(reader_.ReadPaddedPart(
+        key, json, [&](const JsonRecord& record) { return OnRecord(key, record); }));
   }
   return OkStatus();
 }

@@ -42,6 +42,24 @@ TEST(AppendCsvField, QuotesOnlyWhatNeedsIt) {
   }
 }
 
+TEST(AppendCsvField, FindsASpecialByteAtAnyPositionOfALongField) {
+  for (const char special : {',', '"', '\n', '\r'}) {
+    for (size_t at = 1; at < 19; ++at) {
+      std::string field(20, 'a');
+      field[at] = special;
+      SCOPED_TRACE(::testing::Message() << "byte " << int{special} << " at " << at);
+      std::string out;
+      AppendCsvField(out, field);
+      std::string want = field;
+      if (special == '"') want.insert(at, 1, '"');
+      EXPECT_EQ(out, "\"" + want + "\"");
+    }
+  }
+  std::string out;
+  AppendCsvField(out, std::string(20, 'a') + "\x80\xff;\t|");  // high bytes are not special
+  EXPECT_EQ(out, std::string(20, 'a') + "\x80\xff;\t|");
+}
+
 std::vector<ColumnSpec> Columns() {
   return {{"id", ColumnType::kBigint, "id", true},
           {"name", ColumnType::kText, "name", false},
