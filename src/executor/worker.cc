@@ -354,12 +354,10 @@ void Worker::Impl::HeartbeatLoop() {
   std::unique_lock lock(mutex);
   while (!stopping) {
     std::vector<metadb::TaskTryRef> running;
-    std::vector<Try*> attempts;
     std::vector<std::shared_ptr<TaskLog>> logs;
     for (auto& attempt : tries) {
       if (attempt->done) continue;
       running.push_back({attempt->instance.key, attempt->instance.try_number});
-      attempts.push_back(attempt.get());
       logs.push_back(attempt->log);
     }
     lock.unlock();
@@ -368,15 +366,19 @@ void Worker::Impl::HeartbeatLoop() {
     auto alive = options.store->Heartbeat(Record(), running);
     ObserveStoreCall("worker_heartbeat", std::chrono::steady_clock::now() - beat_start);
     CountWorkerHeartbeat(options.id, alive.has_value());
-    if (!alive) {
-      spdlog::warn("worker {}: heartbeat: {}", options.id, alive.error().ToString());
-    } else {
-      for (size_t i = 0; i < attempts.size(); ++i) {
-        if (!(*alive)[i]) attempts[i]->cancel = true;
-      }
-    }
+    if (!alive) spdlog::warn("worker {}: heartbeat: {}", options.id, alive.error().ToString());
     for (const auto& log : logs) ShipLog(*log);
     lock.lock();
+    // Under the lock, as the claim loop frees the tries that ended meanwhile.
+    for (size_t i = 0; alive && i < running.size(); ++i) {
+      if ((*alive)[i]) continue;
+      for (auto& attempt : tries) {
+        if (attempt->instance.key == running[i].key &&
+            attempt->instance.try_number == running[i].try_number) {
+          attempt->cancel = true;
+        }
+      }
+    }
     wake_cv.wait_for(lock, options.heartbeat_interval, [this] { return stopping; });
   }
 }
