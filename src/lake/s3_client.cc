@@ -179,7 +179,7 @@ CURL* S3Client::AcquireHandle() {
     }
   }
   if (easy == nullptr) return curl_easy_init();
-  curl_easy_reset(easy);  // keeps the connection, forgets the options
+  curl_easy_reset(easy);  // forgets the options, the share too
   return easy;
 }
 
@@ -223,6 +223,7 @@ Result<std::unique_ptr<S3Transfer>> S3Client::Prepare(const S3Request& request) 
       curl_slist_append(transfer->header_list_, ("Authorization: " + authorization).c_str());
   transfer->header_list_ = curl_slist_append(transfer->header_list_, "Expect:");
 
+  share_.Attach(easy);
   curl_easy_setopt(easy, CURLOPT_URL, transfer->url_.c_str());
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->header_list_);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error_text_);

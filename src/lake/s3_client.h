@@ -1,6 +1,6 @@
 // A small S3 client over libcurl (private to lake/): signs requests (SigV4),
 // sends them with retries and turns S3 error documents into Errors that say
-// what to fix. Thread-safe; easy handles (and their connections) are pooled.
+// what to fix. Thread-safe; easy handles are pooled and connections are shared.
 #pragma once
 
 #include <curl/curl.h>
@@ -16,6 +16,7 @@
 
 #include "lake/lake.h"
 #include "lake/sigv4.h"
+#include "net/curl_share.h"
 
 namespace sluice::lake {
 
@@ -127,6 +128,9 @@ class S3Client {
   S3Config config_;
   Clock* clock_;
   std::unique_ptr<Clock> own_clock_;
+  // Readers drive their transfer in a multi handle of their own; the share
+  // keeps each connection alive after its reader is gone, for the next one.
+  net::CurlShare share_;
   std::mutex pool_mutex_;
   std::vector<CURL*> idle_handles_;
 };

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <vector>
 
+#include "net/curl_share.h"
 #include "source/source.h"
 
 namespace sluice::source {
@@ -96,37 +97,6 @@ size_t WriteCallback(char* data, size_t size, size_t count, void* user) {
   return transfer->OnBody(std::string_view(data, size * count)) ? size * count : 0;
 }
 
-class CurlShare {
- public:
-  CurlShare() : share_(curl_share_init()) {
-    curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, &CurlShare::Lock);
-    curl_share_setopt(share_, CURLSHOPT_UNLOCKFUNC, &CurlShare::Unlock);
-    curl_share_setopt(share_, CURLSHOPT_USERDATA, this);
-    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
-    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-  }
-  ~CurlShare() { curl_share_cleanup(share_); }
-  CurlShare(const CurlShare&) = delete;
-  CurlShare& operator=(const CurlShare&) = delete;
-  CURLSH* get() const { return share_; }
-
- private:
-  static void Lock(CURL*, curl_lock_data data, curl_lock_access, void* user) {
-    static_cast<CurlShare*>(user)->mutexes_[Index(data)].lock();
-  }
-  static void Unlock(CURL*, curl_lock_data data, void* user) {
-    static_cast<CurlShare*>(user)->mutexes_[Index(data)].unlock();
-  }
-  static size_t Index(curl_lock_data data) {
-    return std::min(static_cast<size_t>(data), kLocks - 1);
-  }
-
-  static constexpr size_t kLocks = CURL_LOCK_DATA_LAST + 1;
-  CURLSH* share_;
-  std::mutex mutexes_[kLocks];
-};
-
 struct Timeouts {
   std::chrono::milliseconds connect;
   std::chrono::milliseconds total;
@@ -188,7 +158,7 @@ class CurlHttpClient final : public HttpClient {
                         char* error_buffer) const;
 
   HttpClientOptions options_;
-  CurlShare share_;
+  net::CurlShare share_;
   std::mutex mutex_;
   std::vector<CURL*> idle_;
 };
@@ -218,7 +188,7 @@ void CurlHttpClient::Release(CURL* easy) {
 curl_slist* CurlHttpClient::Configure(CURL* easy, const HttpRequest& request, Transfer& transfer,
                                       char* error_buffer) const {
   Timeouts timeouts = TimeoutsOf(request);
-  curl_easy_setopt(easy, CURLOPT_SHARE, share_.get());
+  share_.Attach(easy);
   curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM: we are threaded
