@@ -1,5 +1,7 @@
 // The only wiring: read configuration once, register command groups, run one,
 // turn its outcome into one line on stderr and an exit status.
+#include <malloc.h>
+
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -20,6 +22,12 @@ int ExitStatusOf(const sluice::Error& error) {
 
 int main(int argc, char** argv) {
   using namespace sluice;
+  // glibc raises its mmap threshold to the largest block freed so far, so after
+  // the first 8 MiB S3 part buffer every later one came from the heap and its
+  // pages stayed with the process from one table to the next: peak RSS grew
+  // with input size. A fixed threshold gives blocks of 1 MiB or more back to
+  // the kernel when they are freed.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   CLI::App app{"sluice: scheduled data pipelines: extract, keep raw, clean, load"};
   app.set_version_flag("--version", std::string("sluice ") + SLUICE_VERSION);
   app.require_subcommand(1);

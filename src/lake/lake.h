@@ -90,7 +90,7 @@ struct LakeOptions {
   // uploading at once, so a writer holds at most
   // (max_parts_in_flight + 1) * part_size bytes. S3 needs part_size >= 5 MiB.
   size_t part_size = 8u << 20;
-  int max_parts_in_flight = 4;
+  int max_parts_in_flight = 2;
   // S3 requests: attempts for retryable failures (connect errors, 5xx,
   // SlowDown, RequestTimeout), with exponential backoff and jitter from
   // initial_backoff; connect_timeout per attempt; a transfer slower than
