@@ -25,23 +25,27 @@ struct ExpectedColumn {
   std::string name;
   std::string_view ddl_type;      // as written in CREATE TABLE
   std::string_view catalog_type;  // as the catalog prints it
+  std::string_view default_sql;   // empty: none
 };
 
 std::vector<ExpectedColumn> ExpectedColumns(const TableSpec& table) {
   std::vector<ExpectedColumn> columns;
   for (const ColumnSpec& column : table.columns) {
-    columns.push_back({column.name, PostgresTypeName(column.type), CatalogTypeName(column.type)});
+    columns.push_back(
+        {column.name, PostgresTypeName(column.type), CatalogTypeName(column.type), ""});
   }
-  columns.push_back({std::string(kRunIdColumn), "text", "text"});
-  columns.push_back({std::string(kLoadedAtColumn), "timestamptz", "timestamp with time zone"});
+  columns.push_back({std::string(kRunIdColumn), "text", "text", kRunIdDefault});
+  columns.push_back(
+      {std::string(kLoadedAtColumn), "timestamptz", "timestamp with time zone", kLoadedAtDefault});
   return columns;
 }
 
 struct ExistingTable {
   bool exists = false;
-  std::string kind;                          // pg_class.relkind
-  std::map<std::string, std::string> types;  // column -> format_type
-  std::vector<std::string> primary_key;      // in key order
+  std::string kind;                             // pg_class.relkind
+  std::map<std::string, std::string> types;     // column -> format_type
+  std::map<std::string, std::string> defaults;  // column -> pg_get_expr, when it has one
+  std::vector<std::string> primary_key;         // in key order
 };
 
 Result<ExistingTable> ReadExistingTable(PgConn& conn, std::string_view schema,
@@ -59,11 +63,17 @@ Result<ExistingTable> ReadExistingTable(PgConn& conn, std::string_view schema,
   const std::string oid[] = {PQgetvalue(relation.get(), 0, 0)};
   SLUICE_ASSIGN_OR_RETURN(
       PgResult columns,
-      conn.ExecParams("SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
-                      "WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped",
+      conn.ExecParams("SELECT a.attname, format_type(a.atttypid, NULL), "
+                      "pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a LEFT JOIN pg_attrdef d "
+                      "ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+                      "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped",
                       oid, "read the catalog"));
   for (int row = 0; row < PQntuples(columns.get()); ++row) {
-    existing.types[PQgetvalue(columns.get(), row, 0)] = PQgetvalue(columns.get(), row, 1);
+    std::string name = PQgetvalue(columns.get(), row, 0);
+    existing.types[name] = PQgetvalue(columns.get(), row, 1);
+    if (!PQgetisnull(columns.get(), row, 2)) {
+      existing.defaults[name] = PQgetvalue(columns.get(), row, 2);
+    }
   }
   SLUICE_ASSIGN_OR_RETURN(
       PgResult key,
@@ -92,7 +102,9 @@ Status CreateTable(PgConn& conn, const std::string& qualified, const TableSpec& 
   std::string sql = fmt::format("CREATE TABLE {} (", qualified);
   for (const ExpectedColumn& column : ExpectedColumns(table)) {
     SLUICE_ASSIGN_OR_RETURN(std::string quoted, conn.QuoteIdentifier(column.name));
-    sql += fmt::format("{} {}, ", quoted, column.ddl_type);
+    sql += fmt::format("{} {}", quoted, column.ddl_type);
+    if (!column.default_sql.empty()) sql += fmt::format(" DEFAULT {}", column.default_sql);
+    sql += ", ";
   }
   SLUICE_ASSIGN_OR_RETURN(std::string key, QuotedList(conn, table.primary_key));
   sql += fmt::format("PRIMARY KEY ({}))", key);
@@ -115,6 +127,7 @@ Status ReconcileTable(PgConn& conn, const std::string& display, const std::strin
     if (found == existing.types.end()) {
       additions += fmt::format("{}ADD COLUMN IF NOT EXISTS {} {}", additions.empty() ? "" : ", ",
                                quoted, column.ddl_type);
+      if (!column.default_sql.empty()) additions += fmt::format(" DEFAULT {}", column.default_sql);
     } else if (found->second != column.catalog_type) {
       return Error::FailedPrecondition(
                  "table {} column {}: existing type {}, declared type {}: sluice does not change "
@@ -124,6 +137,10 @@ Status ReconcileTable(PgConn& conn, const std::string& display, const std::strin
               "convert it yourself (ALTER TABLE {} ALTER COLUMN {} TYPE {} USING ...), or drop "
               "the table and reload, or declare the existing type",
               qualified, quoted, column.ddl_type);
+    } else if (!column.default_sql.empty() && !existing.defaults.contains(column.name)) {
+      // Tables made before the defaults existed; a default of the user's own stays.
+      additions += fmt::format("{}ALTER COLUMN {} SET DEFAULT {}", additions.empty() ? "" : ", ",
+                               quoted, column.default_sql);
     }
   }
   if (existing.primary_key != table.primary_key) {

@@ -1,6 +1,7 @@
 // The PostgreSQL Warehouse: one libpq connection; loads go through COPY into
 // a temporary staging table, then one merge statement (update changed rows,
-// insert new keys) into the target, inside one transaction.
+// insert new keys) into the target, inside one transaction. The first load
+// of a table, with the target empty, COPYs straight into it.
 #include "warehouse/pg_warehouse.h"
 
 #include <algorithm>
@@ -98,6 +99,73 @@ int64_t IntegerAt(const PGresult* result, int row, int column) {
   return std::strtoll(PQgetvalue(result, row, column), nullptr, 10);
 }
 
+Error WithDuplicateKeyHint(Error error) {
+  if (error.message().find("(SQLSTATE 23505)") == std::string::npos) return error;
+  return std::move(error).Hint(
+      "the clean data holds a primary key twice; the transform dedupes on the key: "
+      "re-run it for this ds");
+}
+
+// Streams every part into table (the staging table or the target).
+Result<CopyResult> CopyParts(PgConn& conn, const LoadRequest& request, const LoadPlan& plan,
+                             const MergeNames& names, std::string_view table) {
+  std::string columns = fmt::format("{}", fmt::join(names.columns, ", "));
+  CopyStream copy(conn, request.store, plan.columns);
+  SLUICE_ASSIGN_OR_RETURN(
+      CopyResult copied,
+      copy.Run(fmt::format("COPY {} ({}) FROM STDIN (FORMAT csv)", table, columns),
+               plan.part_keys));
+  if (plan.expected_rows && *plan.expected_rows != copied.rows) {
+    return Error::DataLoss("{} lists {} rows but its parts hold {}", request.manifest_key,
+                           *plan.expected_rows, copied.rows)
+        .Hint("re-run the transform for this ds");
+  }
+  return copied;
+}
+
+// A merge into an empty table only inserts, so COPY can write the rows into
+// the target once instead of into staging and then again: as atomic (one
+// transaction, the target locked against other writers from before the
+// check) and as idempotent (a re-run finds the rows and merges). _run_id and
+// _loaded_at come from their defaults, which EnsureTables sets.
+Result<bool> TargetIsEmptyWithDefaults(PgConn& conn, const MergeNames& names) {
+  const std::string params[] = {names.target, std::string(kRunIdColumn), std::string(kRunIdDefault),
+                                std::string(kLoadedAtColumn), std::string(kLoadedAtDefault)};
+  auto defaults = conn.ExecParams(
+      "SELECT count(*) FROM pg_attrdef d JOIN pg_attribute a "
+      "ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
+      "WHERE d.adrelid = $1::regclass AND ((a.attname = $2 AND "
+      "pg_get_expr(d.adbin, d.adrelid) = $3) OR (a.attname = $4 AND "
+      "pg_get_expr(d.adbin, d.adrelid) = $5))",
+      params, "read the target's defaults");
+  if (!defaults) {
+    return std::move(defaults.error()).Hint("run the create_tables task (EnsureTables) first");
+  }
+  if (std::strtoll(PQgetvalue(defaults->get(), 0, 0), nullptr, 10) != 2) return false;
+  auto is_empty = [&]() -> Result<bool> {
+    SLUICE_ASSIGN_OR_RETURN(
+        PgResult empty, conn.Exec(fmt::format("SELECT NOT EXISTS (SELECT 1 FROM {})", names.target),
+                                  "look for rows in the target"));
+    return std::string_view(PQgetvalue(empty.get(), 0, 0)) == "t";
+  };
+  // Unlocked first, so the COPY into staging of a table that has rows does not
+  // hold the lock (MergeStaged takes it after).
+  SLUICE_ASSIGN_OR_RETURN(bool empty, is_empty());
+  if (!empty) return false;
+  SLUICE_TRY(conn.Exec(fmt::format("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE", names.target),
+                       "lock the target"));
+  return is_empty();
+}
+
+Result<CopyResult> CopyIntoTarget(PgConn& conn, const LoadRequest& request, const LoadPlan& plan,
+                                  const MergeNames& names) {
+  const std::string params[] = {std::string(kRunIdSetting), request.run_id};
+  SLUICE_TRY(conn.ExecParams("SELECT set_config($1, $2, true)", params, "set the run id"));
+  auto copied = CopyParts(conn, request, plan, names, names.target);
+  if (!copied) return WithDuplicateKeyHint(std::move(copied).error());
+  return copied;
+}
+
 // Creates the staging table and streams every part into it.
 Result<CopyResult> StageParts(PgConn& conn, const LoadRequest& request, const LoadPlan& plan,
                               const MergeNames& names) {
@@ -111,17 +179,7 @@ Result<CopyResult> StageParts(PgConn& conn, const LoadRequest& request, const Lo
   if (!staged) {
     return std::move(staged.error()).Hint("run the create_tables task (EnsureTables) first");
   }
-  CopyStream copy(conn, request.store, plan.columns);
-  SLUICE_ASSIGN_OR_RETURN(
-      CopyResult copied,
-      copy.Run(fmt::format("COPY {} ({}) FROM STDIN (FORMAT csv)", kStagingTable, columns),
-               plan.part_keys));
-  if (plan.expected_rows && *plan.expected_rows != copied.rows) {
-    return Error::DataLoss("{} lists {} rows but its parts hold {}", request.manifest_key,
-                           *plan.expected_rows, copied.rows)
-        .Hint("re-run the transform for this ds");
-  }
-  return copied;
+  return CopyParts(conn, request, plan, names, kStagingTable);
 }
 
 struct MergeCounts {
@@ -137,13 +195,7 @@ Result<MergeCounts> MergeStaged(PgConn& conn, const MergeNames& names, const std
                        "lock the target"));
   const std::string params[] = {run_id};
   auto merged = conn.ExecParams(MergeSql(names), params, "merge into the target");
-  if (!merged && merged.error().message().find("(SQLSTATE 23505)") != std::string::npos) {
-    return std::move(merged.error())
-        .Hint(
-            "the clean data holds a primary key twice; the transform dedupes on the key: "
-            "re-run it for this ds");
-  }
-  if (!merged) return std::move(merged).error();
+  if (!merged) return WithDuplicateKeyHint(std::move(merged).error());
   return MergeCounts{IntegerAt(merged->get(), 0, 0), IntegerAt(merged->get(), 0, 1)};
 }
 
@@ -187,8 +239,16 @@ Result<LoadReport> PgWarehouse::LoadInTransaction(const LoadRequest& request) {
   SLUICE_TRY(conn_->EnsureConnected());
   SLUICE_ASSIGN_OR_RETURN(MergeNames names, QuoteNames(*conn_, request, plan));
   SLUICE_TRY(conn_->Exec("BEGIN", "BEGIN"));
-  SLUICE_ASSIGN_OR_RETURN(CopyResult copied, StageParts(*conn_, request, plan, names));
-  SLUICE_ASSIGN_OR_RETURN(MergeCounts merged, MergeStaged(*conn_, names, request.run_id));
+  SLUICE_ASSIGN_OR_RETURN(bool straight_in, TargetIsEmptyWithDefaults(*conn_, names));
+  CopyResult copied;
+  MergeCounts merged;
+  if (straight_in) {
+    SLUICE_ASSIGN_OR_RETURN(copied, CopyIntoTarget(*conn_, request, plan, names));
+    merged.inserted = copied.rows;
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(copied, StageParts(*conn_, request, plan, names));
+    SLUICE_ASSIGN_OR_RETURN(merged, MergeStaged(*conn_, names, request.run_id));
+  }
   SLUICE_TRY(conn_->Exec("COMMIT", "COMMIT"));
   LoadReport report;
   report.table = fmt::format("{}.{}", request.schema, request.table.name);

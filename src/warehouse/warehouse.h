@@ -40,6 +40,11 @@ namespace sluice::warehouse {
 // Every loaded table has these two columns besides the declared ones.
 inline constexpr std::string_view kRunIdColumn = "_run_id";
 inline constexpr std::string_view kLoadedAtColumn = "_loaded_at";
+// The defaults of those columns, as pg_get_expr prints them: a COPY straight
+// into a table fills them from the loading transaction's setting and clock.
+inline constexpr std::string_view kRunIdSetting = "sluice.run_id";
+inline constexpr std::string_view kRunIdDefault = "current_setting('sluice.run_id'::text, true)";
+inline constexpr std::string_view kLoadedAtDefault = "now()";
 
 struct LoadRequest {
   lake::ObjectStore& store;  // holds the clean parts; not owned

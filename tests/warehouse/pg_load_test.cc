@@ -89,6 +89,40 @@ TEST_F(LoadTest, LoadsEveryTypeExactly) {
             {"3", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "t", "run-1", "t"}}));
 }
 
+// An empty table takes the COPY itself, its bookkeeping columns filled by their
+// defaults; one without those defaults (a user's own change) goes through
+// staging and the merge fills them. Both give the same rows.
+TEST_F(LoadTest, FirstLoadIsTheSameWithAndWithoutTheDefaults) {
+  std::string key =
+      Partition("2025-03-15", {std::string(kHeader) + "1,one,,,,,,\n2,two,,,,,,\n"}, 2);
+  auto straight = Load(key, "run-1");
+  ASSERT_TRUE(straight) << straight.error().ToString();
+  EXPECT_EQ(straight->rows_inserted, 2);
+  auto rows = QueryEvents(
+      "SELECT id, name, _run_id, _loaded_at > now() - interval '1 hour' "
+      "FROM {} ORDER BY id");
+  ASSERT_TRUE(rows) << rows.error().ToString();
+  const Rows expected = {{"1", "one", "run-1", "t"}, {"2", "two", "run-1", "t"}};
+  EXPECT_EQ(*rows, expected);
+  // The setting lives only as long as the load's transaction.
+  auto setting = warehouse_->Query("SELECT coalesce(current_setting('sluice.run_id', true), '')");
+  ASSERT_TRUE(setting) << setting.error().ToString();
+  EXPECT_EQ(*setting, (Rows{{""}}));
+
+  ASSERT_TRUE(warehouse_->Execute(
+      fmt::format("TRUNCATE {0}; ALTER TABLE {0} ALTER COLUMN _run_id DROP DEFAULT, "
+                  "ALTER COLUMN _loaded_at DROP DEFAULT",
+                  schema_ + ".events")));
+  auto staged = Load(key, "run-1");
+  ASSERT_TRUE(staged) << staged.error().ToString();
+  EXPECT_EQ(staged->rows_inserted, 2);
+  rows = QueryEvents(
+      "SELECT id, name, _run_id, _loaded_at > now() - interval '1 hour' "
+      "FROM {} ORDER BY id");
+  ASSERT_TRUE(rows) << rows.error().ToString();
+  EXPECT_EQ(*rows, expected);
+}
+
 TEST_F(LoadTest, ReloadingTheSameDataChangesNothing) {
   std::string csv =
       std::string(kHeader) + "1,one,1.5,2025-03-15 00:00:00+00,true,,1.10,[1]\n" + "2,two,,,,,,\n";

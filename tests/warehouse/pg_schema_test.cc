@@ -61,6 +61,27 @@ TEST_F(EnsureTablesTest, CreatesSchemaAndTypedTablesWithKey) {
   EXPECT_EQ(Columns(schema, "events").size(), 10u);
 }
 
+// Tables made before the defaults existed get them; a default of the user's own stays.
+TEST_F(EnsureTablesTest, SetsTheBookkeepingDefaultsAndKeepsAUsersOwn) {
+  const TableSpec tables[] = {EventsTable()};
+  ASSERT_TRUE(warehouse_->EnsureTables(schema_, tables));
+  const std::string table = schema_ + ".events";
+  ASSERT_TRUE(warehouse_->Execute(fmt::format(
+      "ALTER TABLE {0} ALTER COLUMN _run_id DROP DEFAULT, ALTER COLUMN _loaded_at SET DEFAULT "
+      "'2001-02-03 04:05:06+00'",
+      table)));
+  ASSERT_TRUE(warehouse_->EnsureTables(schema_, tables));
+  const std::string names[] = {schema_, "events"};
+  auto defaults = warehouse_->Query(
+      "SELECT column_name, column_default FROM information_schema.columns "
+      "WHERE table_schema = $1 AND table_name = $2 AND column_name LIKE '\\_%' "
+      "ORDER BY column_name",
+      names);
+  ASSERT_TRUE(defaults) << defaults.error().ToString();
+  EXPECT_EQ(*defaults, (Rows{{"_loaded_at", "'2001-02-03 04:05:06+00'::timestamp with time zone"},
+                             {"_run_id", "current_setting('sluice.run_id'::text, true)"}}));
+}
+
 TEST_F(EnsureTablesTest, CompositePrimaryKeyKeepsDeclaredOrder) {
   TableSpec table = BigTable("pairs");
   table.primary_key = {"name", "id"};
