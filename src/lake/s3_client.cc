@@ -217,7 +217,7 @@ Result<std::unique_ptr<S3Transfer>> S3Client::Prepare(const S3Request& request) 
       sigv4::Authorization(signing, config_.credentials, config_.region, "s3", amz_date);
   for (const auto& [name, value] : signing.headers) {
     transfer->header_list_ =
-        curl_slist_append(transfer->header_list_, (name + ": " + value).c_str());
+        curl_slist_append(transfer->header_list_, fmt::format("{}: {}", name, value).c_str());
   }
   transfer->header_list_ =
       curl_slist_append(transfer->header_list_, ("Authorization: " + authorization).c_str());
