@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 #include "cli/config.h"
 
@@ -16,6 +17,7 @@ struct CommandContext {
   Config config;
   OutputFormat output = OutputFormat::kText;
   Status outcome;
+  std::vector<std::string> argv;  // as main received it
 };
 
 void AddDevCommands(CLI::App& app, CommandContext& context);

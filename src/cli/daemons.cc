@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/daemon_process.h"
 #include "cli/local_run.h"
 #include "cli/store.h"
 #include "cli/webserver.h"
@@ -75,6 +76,7 @@ executor::WorkerOptions WorkerOptionsOf(const Config& config, const DaemonArgs& 
 }
 
 Status RunScheduler(CommandContext& context, const DaemonArgs& args) {
+  PrepareLongRunningProcess(context);
   SLUICE_ASSIGN_OR_RETURN(auto store, OpenStore(context.config));
   BlockStopSignals();
   SLUICE_ASSIGN_OR_RETURN(auto metrics, StartMetricsServer(args));
@@ -90,6 +92,7 @@ Status RunScheduler(CommandContext& context, const DaemonArgs& args) {
 }
 
 Status RunWorker(CommandContext& context, const DaemonArgs& args) {
+  PrepareLongRunningProcess(context);
   SLUICE_ASSIGN_OR_RETURN(auto store, OpenStore(context.config));
   BlockStopSignals();
   SLUICE_ASSIGN_OR_RETURN(auto metrics, StartMetricsServer(args));
@@ -106,6 +109,7 @@ Status RunWorker(CommandContext& context, const DaemonArgs& args) {
 }
 
 Status RunStandalone(CommandContext& context, const DaemonArgs& args) {
+  PrepareLongRunningProcess(context);
   const Config& config = context.config;
   SLUICE_ASSIGN_OR_RETURN(auto store, OpenStore(config));
   SLUICE_ASSIGN_OR_RETURN(std::optional<std::string> password,

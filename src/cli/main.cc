@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   cli::CommandContext context;
+  context.argv.assign(argv, argv + argc);
   auto config = cli::LoadConfig();
   if (!config) {
     std::fprintf(stderr, "sluice: error: %s\n", config.error().ToString().c_str());

@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cli/daemon_process.h"
 #include "cli/local_run.h"
 #include "cli/store.h"
 
@@ -44,6 +45,7 @@ server::ServerOptions WebServerOptions(const Config& config, const std::string& 
 namespace {
 
 Status RunWebserver(CommandContext& context, const WebserverArgs& args) {
+  PrepareLongRunningProcess(context);
   const Config& config = context.config;
   SLUICE_ASSIGN_OR_RETURN(auto store, OpenStore(config));
   if (args.parse_dags) SLUICE_TRY(SyncDagsFolder(config, *store));

@@ -164,3 +164,51 @@ def test_standalone_killed_mid_run_finishes_the_run_after_a_restart(sluice, home
         assert [r["run_id"] for r in runs(sluice, "crash")] == [run_id]
     finally:
         assert restarted.stop() == 0, restarted.log()
+
+
+ENV_DAG = """dag_id: environment
+tasks:
+  show: {{kind: command, command: [sh, -c, "env > {out}"]}}
+"""
+
+
+def test_a_daemon_restarts_itself_without_gnutls_init_and_its_tasks_keep_the_users_environment(
+        sluice, home, dags, tmp_path):
+    out = tmp_path / "task-env.txt"
+    (dags / "environment.yaml").write_text(ENV_DAG.format(out=out))
+    server = Server(sluice.env, home, command=("standalone",))
+    server.start(timeout=120)
+    try:
+        pid = server.process.pid
+        # The same pid, re-executed with GnuTLS's load-time initialisation off.
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            started_with = f.read().split(b"\0")
+        assert b"GNUTLS_NO_IMPLICIT_INIT=1" in started_with, server.log()
+        with open(f"/proc/{pid}/comm") as f:
+            assert f.read().strip() == "sluice"
+        run_id = json.loads(sluice.run("--output", "json", "dags", "trigger", "environment").stdout)[
+            "run_id"]
+        run = wait_for(lambda: finished(sluice, "environment", run_id), what="the run",
+                       log=server.log)
+        assert run["state"] == "success", server.log()
+        task_env = out.read_text()
+        assert "GNUTLS_NO_IMPLICIT_INIT" not in task_env
+        assert "SLUICE_DAEMON_NO_GNUTLS_INIT" not in task_env
+    finally:
+        assert server.stop() == 0, server.log()
+
+
+def test_a_daemon_started_with_the_variable_set_keeps_it_for_its_tasks(sluice, home, dags, tmp_path):
+    out = tmp_path / "task-env.txt"
+    (dags / "environment.yaml").write_text(ENV_DAG.format(out=out))
+    server = Server(dict(sluice.env, GNUTLS_NO_IMPLICIT_INIT="0"), home, command=("standalone",))
+    server.start(timeout=120)
+    try:
+        run_id = json.loads(sluice.run("--output", "json", "dags", "trigger", "environment").stdout)[
+            "run_id"]
+        run = wait_for(lambda: finished(sluice, "environment", run_id), what="the run",
+                       log=server.log)
+        assert run["state"] == "success", server.log()
+        assert "GNUTLS_NO_IMPLICIT_INIT=0\n" in out.read_text()
+    finally:
+        assert server.stop() == 0, server.log()
