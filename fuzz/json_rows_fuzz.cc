@@ -2,18 +2,19 @@
 // flatten, rename, cast, dedupe, CSV, quarantine, schema.json) of a fixed
 // table, on an in-memory store. Must never crash, leak or hang; what it writes
 // must be well-formed: CSV parts with the header's field count on every row,
-// one valid JSON document per quarantine line, counts that reconcile.
+// one valid JSON document per quarantine line, counts that reconcile; and the
+// part read in windows of one record gives the records it gives read whole.
 // tests/transform/fuzz_regression_test.cc replays fuzz/corpus/json_rows and
 // tests/transform/fuzz_cases through this function in every test run.
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "core/core.h"
 #include "lake/lake.h"
@@ -179,6 +180,23 @@ void CheckPartition(MemoryStore& store, const transform::TransformReport& report
   if (!schema || schema->rows != report.rows_out) Fail("schema.json unreadable or wrong");
 }
 
+// The records of a part as text, read with the given window.
+std::vector<std::string> RecordsOf(std::string_view bytes, size_t window_bytes, bool& ok) {
+  static const Pipeline pipeline = FuzzPipeline();
+  static const transform::RowSchema schema = *transform::RowSchema::Make(pipeline.tables[0]);
+  transform::JsonRowReader reader(schema, window_bytes);
+  std::vector<std::string> records;
+  ok = static_cast<bool>(reader.ReadPart("p", bytes, [&](const transform::JsonRecord& record) {
+    std::string text = fmt::format("{}|{}|{}", record.index, record.raw_json, record.problem);
+    for (const transform::JsonValue& value : record.values) {
+      text += fmt::format("|{}:{}", static_cast<int>(value.kind), value.text);
+    }
+    records.push_back(std::move(text));
+    return OkStatus();
+  }));
+  return records;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -188,6 +206,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string appended;
   transform::AppendSnakeCase(appended, bytes.substr(0, 64));
   if (appended != ToSnakeCase(bytes.substr(0, 64))) Fail("AppendSnakeCase differs from core");
+
+  // Read whole and cut into windows of one record, a part gives the same records.
+  bool whole_ok = false, windowed_ok = false;
+  const std::vector<std::string> whole = RecordsOf(bytes, bytes.size() + 1, whole_ok);
+  const std::vector<std::string> windowed = RecordsOf(bytes, 1, windowed_ok);
+  if (whole_ok && windowed_ok && whole != windowed) Fail("windows read other records");
 
   MemoryStore store;
   const std::string key = "raw/src/r/ds=2025-03-15/run=r1/part-00000.json";

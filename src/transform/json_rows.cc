@@ -2,9 +2,13 @@
 //
 // A part is read whole into one reused buffer with simdjson's padding, so
 // memory is bounded by the largest part (one API page), and the parser's own
-// buffers are reused between parts. Only the fields that feed a column are
-// parsed; On-Demand skips the others, and never builds a tree of the input.
+// buffers are reused between parts. A large array is cut at its top-level
+// commas into windows of whole records, each parsed as an array of its own:
+// the parser's buffers are then sized by a window, not by the part. Only the fields that feed a
+// column are parsed; On-Demand skips the others, and never builds a tree of the input.
+#include <algorithm>
 #include <cstring>
+#include <optional>
 #include <set>
 
 #include "transform/json_text.h"
@@ -18,8 +22,9 @@ static_assert(JsonRowReader::kPadding >= simdjson::SIMDJSON_PADDING);
 
 class JsonRowReader::Impl {
  public:
-  explicit Impl(const RowSchema& schema)
+  Impl(const RowSchema& schema, size_t window_bytes)
       : schema_(schema),
+        window_bytes_(std::max<size_t>(window_bytes, 1)),
         values_(schema.column_count()),
         scratch_(schema.column_count()) {}
 
@@ -45,7 +50,9 @@ class JsonRowReader::Impl {
   std::set<std::string, std::less<>> ignored_names;
 
  private:
-  Status ReadArray(ondemand::document& doc, const RecordFn& on_record);
+  Status ReadWindows(std::string_view json, const std::vector<std::string_view>& runs,
+                     const RecordFn& on_record);
+  Status ReadArray(ondemand::document& doc, const RecordFn& on_record, uint64_t& next_index);
   Status ReadObject(ondemand::document& doc, const RecordFn& on_record);
   error_code ReadRecord(ondemand::value& value, JsonRecord& record);
   error_code ReadFields(ondemand::object& object, size_t path_length);
@@ -60,6 +67,9 @@ class JsonRowReader::Impl {
   Status Malformed(ondemand::document* doc, error_code error, std::string_view what = {});
 
   const RowSchema& schema_;
+  const size_t window_bytes_;
+  std::string window_;        // "[" + a run of whole records + "]" + padding
+  size_t window_offset_ = 0;  // where json_[0] would be in the part, for error offsets
   std::string_view part_name_;
   std::unique_ptr<char[]> buffer_;
   size_t capacity_ = 0;
@@ -87,10 +97,89 @@ class JsonRowReader::Impl {
   std::string problem_;
 };
 
+namespace {
+
+bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+bool IsBlank(std::string_view text) {
+  for (char c : text) {
+    if (!IsJsonSpace(c)) return false;
+  }
+  return true;
+}
+
+// The elements of json's top-level array in runs of about max_bytes or less
+// (an element larger than that is a run of its own), each a slice of json
+// holding whole elements and the commas between them. nullopt when the scan
+// finds no such array (malformed, empty, or an empty element): the whole
+// parse then says what is wrong. Each run is parsed as "[" + run + "]", and
+// when every such array is valid JSON, so is the part, so a wrong cut cannot
+// pass unnoticed.
+std::optional<std::vector<std::string_view>> SplitTopLevelArray(std::string_view json,
+                                                                size_t max_bytes) {
+  size_t i = 0;
+  while (i < json.size() && IsJsonSpace(json[i])) ++i;
+  if (i == json.size() || json[i] != '[') return std::nullopt;
+  std::vector<std::string_view> runs;
+  size_t run_start = ++i;
+  size_t element_start = i;
+  int depth = 0;
+  bool in_string = false;
+  for (; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '[':
+      case '{':
+        ++depth;
+        break;
+      case '}':
+        if (--depth < 0) return std::nullopt;
+        break;
+      case ']':
+        if (depth-- > 0) break;
+        if (IsBlank(json.substr(element_start, i - element_start))) return std::nullopt;
+        runs.push_back(json.substr(run_start, i - run_start));
+        if (!IsBlank(json.substr(i + 1))) return std::nullopt;
+        return runs;
+      case ',':
+        if (depth != 0) break;
+        if (IsBlank(json.substr(element_start, i - element_start))) return std::nullopt;
+        if (i - run_start >= max_bytes) {
+          runs.push_back(json.substr(run_start, i - run_start));
+          run_start = i + 1;
+        }
+        element_start = i + 1;
+        break;
+      default:
+        break;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Status JsonRowReader::Impl::Read(std::string_view part_name, std::string_view json,
                                  const RecordFn& on_record) {
   part_name_ = part_name;
+  if (json.size() > window_bytes_) {
+    if (auto runs = SplitTopLevelArray(json, window_bytes_)) {
+      return ReadWindows(json, *runs, on_record);
+    }
+  }
   json_ = json;
+  window_offset_ = 0;
   ondemand::document doc;
   if (error_code error =
           parser_.iterate(json.data(), json.size(), json.size() + simdjson::SIMDJSON_PADDING)
@@ -99,16 +188,41 @@ Status JsonRowReader::Impl::Read(std::string_view part_name, std::string_view js
   }
   ondemand::json_type type;
   if (error_code error = doc.type().get(type)) return Malformed(&doc, error);
-  if (type == ondemand::json_type::array) return ReadArray(doc, on_record);
+  uint64_t next_index = 0;
+  if (type == ondemand::json_type::array) return ReadArray(doc, on_record, next_index);
   if (type == ondemand::json_type::object) return ReadObject(doc, on_record);
-  return Error::DataLoss("{}: the top level is not an array of records nor one object",
-                         part_name);
+  return Error::DataLoss("{}: the top level is not an array of records nor one object", part_name);
 }
 
-Status JsonRowReader::Impl::ReadArray(ondemand::document& doc, const RecordFn& on_record) {
+Status JsonRowReader::Impl::ReadWindows(std::string_view json,
+                                        const std::vector<std::string_view>& runs,
+                                        const RecordFn& on_record) {
+  uint64_t next_index = 0;
+  for (std::string_view run : runs) {
+    window_.clear();
+    window_.reserve(run.size() + 2 + simdjson::SIMDJSON_PADDING);
+    window_.push_back('[');
+    window_.append(run);
+    window_.push_back(']');
+    const size_t size = window_.size();
+    window_.append(simdjson::SIMDJSON_PADDING, '\0');
+    json_ = std::string_view(window_.data(), size);
+    window_offset_ = static_cast<size_t>(run.data() - json.data()) - 1;
+    ondemand::document doc;
+    if (error_code error = parser_.iterate(window_.data(), size, window_.size()).get(doc)) {
+      return Malformed(nullptr, error);
+    }
+    SLUICE_TRY(ReadArray(doc, on_record, next_index));
+  }
+  return OkStatus();
+}
+
+Status JsonRowReader::Impl::ReadArray(ondemand::document& doc, const RecordFn& on_record,
+                                      uint64_t& next_index) {
   ondemand::array array;
   if (error_code error = doc.get_array().get(array)) return Malformed(&doc, error);
   JsonRecord record;
+  record.index = next_index;
   for (auto element : array) {
     ondemand::value value;
     if (error_code error = element.get(value)) return Malformed(&doc, error);
@@ -122,9 +236,10 @@ Status JsonRowReader::Impl::ReadArray(ondemand::document& doc, const RecordFn& o
       record.raw_json = TrimJsonWhitespace(std::string_view(start, end - start));
     }
     SLUICE_TRY(on_record(record));
-    ++record.index;
+    next_index = ++record.index;
   }
-  if (HasTrailingContent(doc)) return Malformed(&doc, simdjson::TRAILING_CONTENT, "content after the array");
+  if (HasTrailingContent(doc))
+    return Malformed(&doc, simdjson::TRAILING_CONTENT, "content after the array");
   return OkStatus();
 }
 
@@ -133,7 +248,8 @@ Status JsonRowReader::Impl::ReadObject(ondemand::document& doc, const RecordFn& 
   if (error_code error = doc.get_object().get(object)) return Malformed(&doc, error);
   StartRecord();
   if (error_code error = ReadFields(object, 0)) return Malformed(&doc, error);
-  if (HasTrailingContent(doc)) return Malformed(&doc, simdjson::TRAILING_CONTENT, "content after the object");
+  if (HasTrailingContent(doc))
+    return Malformed(&doc, simdjson::TRAILING_CONTENT, "content after the object");
   JsonRecord record;
   record.values = values_;
   record.problem = problem_;
@@ -264,8 +380,8 @@ error_code JsonRowReader::Impl::SerializeRaw(std::string_view raw, std::string& 
   side_buffer_.assign(raw);
   side_buffer_.append(simdjson::SIMDJSON_PADDING, '\0');
   ondemand::document doc;
-  if (error_code error = side_parser_.iterate(side_buffer_.data(), raw.size(), side_buffer_.size())
-                             .get(doc)) {
+  if (error_code error =
+          side_parser_.iterate(side_buffer_.data(), raw.size(), side_buffer_.size()).get(doc)) {
     return error;
   }
   return AppendJsonValue(doc, out, has_nul);
@@ -343,14 +459,15 @@ Status JsonRowReader::Impl::Malformed(ondemand::document* doc, error_code error,
   if (doc == nullptr) {
     where = "in the part";
   } else if (!doc->current_location().get(location) && location >= json_.data()) {
-    where = fmt::format("near byte {}", location - json_.data());
+    where = fmt::format("near byte {}", window_offset_ + (location - json_.data()));
   }
   return Error::DataLoss("{}: malformed JSON {}: {}", part_name_, where,
                          what.empty() ? simdjson::error_message(error) : what)
       .Hint("the raw part is kept as received; re-run the extract for this date");
 }
 
-JsonRowReader::JsonRowReader(const RowSchema& schema) : impl_(std::make_unique<Impl>(schema)) {}
+JsonRowReader::JsonRowReader(const RowSchema& schema, size_t window_bytes)
+    : impl_(std::make_unique<Impl>(schema, window_bytes)) {}
 JsonRowReader::~JsonRowReader() = default;
 
 Status JsonRowReader::ReadPart(std::string_view part_name, std::string_view json,
@@ -377,7 +494,7 @@ Status JsonRowReader::ReadPart(std::string_view part_name, lake::ObjectReader& r
       std::string_view read_so_far(buffer, size);
       std::string copy(read_so_far);
       buffer = impl_->Reserve(size * 2 + 4096);
-      std::memcpy(buffer, copy.data(), copy.size());
+      std::copy(copy.begin(), copy.end(), buffer);
     }
     const size_t room = impl_->capacity() - simdjson::SIMDJSON_PADDING - size;
     Result<size_t> got = reader.Read(buffer + size, room);

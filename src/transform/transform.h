@@ -128,7 +128,7 @@ class RowSchema {
 
 // One record of a raw part, valid during the callback only.
 struct JsonRecord {
-  uint64_t index = 0;                // position in its part, from 0
+  uint64_t index = 0;                 // position in its part, from 0
   std::span<const JsonValue> values;  // one per RowSchema column
   // The record's JSON text as it appears in the part (may span lines).
   std::string_view raw_json;
@@ -146,12 +146,16 @@ Status CastRecord(const RowSchema& schema, const JsonRecord& record, std::vector
 // Streams the records of raw parts: a top-level array of records, or one
 // object as one record. Each part is read whole into one reused padded buffer
 // (simdjson On-Demand needs the bytes in memory, and a part is one API page),
-// so memory is bounded by the largest part, never by the input.
+// so memory is bounded by the largest part, never by the input. An array
+// larger than window_bytes (an unpaginated resource) is parsed a window of
+// whole records at a time, so simdjson's own buffers, which would be several
+// times the part's size, stay those of one window.
 class JsonRowReader {
  public:
   using RecordFn = std::function<Status(const JsonRecord&)>;
 
-  explicit JsonRowReader(const RowSchema& schema);
+  static constexpr size_t kWindowBytes = 1u << 20;
+  explicit JsonRowReader(const RowSchema& schema, size_t window_bytes = kWindowBytes);
   ~JsonRowReader();
   JsonRowReader(const JsonRowReader&) = delete;
   JsonRowReader& operator=(const JsonRowReader&) = delete;
@@ -202,7 +206,7 @@ class CsvWriter {
   // Writes what is buffered; call before the ObjectWriter's Commit().
   Status Flush();
   uint64_t bytes() const { return flushed_ + buffer_.size(); }  // written + buffered
-  uint64_t rows() const { return rows_; }                      // header excluded
+  uint64_t rows() const { return rows_; }                       // header excluded
 
  private:
   Status FlushIfFull();
@@ -221,7 +225,7 @@ std::string CleanPartitionPrefix(std::string_view clean_bucket, std::string_view
 inline constexpr std::string_view kSchemaFileName = "schema.json";
 
 struct TransformOptions {
-  uint64_t max_rows_per_part = 1'000'000;         // a new CSV part after this many rows
+  uint64_t max_rows_per_part = 1'000'000;           // a new CSV part after this many rows
   uint64_t max_bytes_per_part = uint64_t{1} << 30;  // or after this many bytes
   uint64_t max_quarantine_lines_per_part = 100'000;
   size_t write_buffer_bytes = CsvWriter::kDefaultBufferBytes;
@@ -235,9 +239,9 @@ struct TransformRequest {
   lake::ObjectStore& store;
   const Pipeline& pipeline;  // source name and clean bucket
   const TableSpec& table;
-  std::string ds;          // logical date, YYYY-MM-DD
-  std::string run_id;      // this run
-  std::string raw_run_id;  // the run whose raw partition is read
+  std::string ds;                          // logical date, YYYY-MM-DD
+  std::string run_id;                      // this run
+  std::string raw_run_id;                  // the run whose raw partition is read
   std::vector<std::string> raw_part_keys;  // full keys, read in this order
   // Record count of the raw manifest; records_in must match it.
   std::optional<uint64_t> records_expected;
@@ -247,13 +251,13 @@ struct TransformRequest {
 
 struct TransformReport {
   std::string table;
-  uint64_t records_in = 0;   // == rows_out + duplicates + quarantined
+  uint64_t records_in = 0;  // == rows_out + duplicates + quarantined
   uint64_t rows_out = 0;
-  uint64_t duplicates = 0;   // later records with a primary key already seen (first kept)
+  uint64_t duplicates = 0;  // later records with a primary key already seen (first kept)
   uint64_t quarantined = 0;
-  uint64_t bytes_in = 0;     // raw bytes read
-  uint64_t bytes_out = 0;    // bytes of every object written (CSV, quarantine, schema.json)
-  std::vector<std::string> parts;             // CSV keys, in order
+  uint64_t bytes_in = 0;           // raw bytes read
+  uint64_t bytes_out = 0;          // bytes of every object written (CSV, quarantine, schema.json)
+  std::vector<std::string> parts;  // CSV keys, in order
   std::vector<std::string> quarantine_parts;  // JSONL keys, in order
   std::string schema_key;
   uint64_t ignored_field_count = 0;

@@ -1,5 +1,6 @@
 // JsonRowReader on crafted raw parts: flattening, renaming, arrays, record
 // text, malformed input.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -19,11 +20,11 @@ struct ReadResult {
   Status status;
 };
 
-ReadResult ReadAll(const TableSpec& table, std::string_view json) {
+ReadResult ReadWithWindow(const TableSpec& table, std::string_view json, size_t window_bytes) {
   ReadResult result;
   Result<RowSchema> schema = RowSchema::Make(table);
   EXPECT_TRUE(schema) << schema.error().message();
-  JsonRowReader reader(*schema);
+  JsonRowReader reader(*schema, window_bytes);
   result.status = reader.ReadPart("raw/test/part-00000.json", json, [&](const JsonRecord& record) {
     EXPECT_EQ(record.index, result.rows.size());
     Row row;
@@ -39,6 +40,27 @@ ReadResult ReadAll(const TableSpec& table, std::string_view json) {
     return OkStatus();
   });
   return result;
+}
+
+// Every part is read twice: whole, and cut into windows of one record each,
+// which must give the same records, the same raw text and the same error.
+ReadResult ReadAll(const TableSpec& table, std::string_view json) {
+  ReadResult whole = ReadWithWindow(table, json, JsonRowReader::kWindowBytes);
+  ReadResult windowed = ReadWithWindow(table, json, 1);
+  if (whole.status) {
+    // A malformed part may fail before its first record whole (simdjson checks
+    // the structure first) and after some records in windows: only its error is
+    // compared.
+    EXPECT_EQ(windowed.rows, whole.rows);
+    EXPECT_EQ(windowed.raw, whole.raw);
+    EXPECT_EQ(windowed.problems, whole.problems);
+  }
+  EXPECT_EQ(static_cast<bool>(windowed.status), static_cast<bool>(whole.status))
+      << (whole.status ? windowed.status.error().ToString() : whole.status.error().ToString());
+  if (!whole.status && !windowed.status) {
+    EXPECT_EQ(windowed.status.error().code(), whole.status.error().code());
+  }
+  return whole;
 }
 
 TableSpec Table(std::vector<ColumnSpec> columns) {
@@ -84,7 +106,8 @@ TEST(JsonRowReader, ArraysAndObjectsFeedingAColumnAreMinifiedJson) {
   ASSERT_EQ(got.rows.size(), 1u);
   EXPECT_EQ(got.rows[0].at("tags"), R"(array:["a",{"b":null},2.50,true])");
   EXPECT_EQ(got.rows[0].at("address"),
-            "object:{\"city\":\"Gwenborough\",\"geo\":{\"lat\":\"-37.3\"},\"note\":\"tab\\there \xc3\xa9\"}");
+            "object:{\"city\":\"Gwenborough\",\"geo\":{\"lat\":\"-37.3\"},\"note\":\"tab\\there "
+            "\xc3\xa9\"}");
   // The object feeds the whole-value column and its children at once.
   EXPECT_EQ(got.rows[0].at("city"), "string:Gwenborough");
 }
@@ -98,10 +121,8 @@ TEST(JsonRowReader, ScalarKindsNullAndAbsent) {
   const ReadResult got =
       ReadAll(table, R"([{"a": "x\"y\\z", "b": -1.5E+3 , "c": false, "d": null}])");
   ASSERT_TRUE(got.status) << got.status.error().message();
-  const Row want = {{"a", "string:x\"y\\z"},
-                    {"b", "number:-1.5E+3"},
-                    {"c", "boolean:false"},
-                    {"d", "null:"}};
+  const Row want = {
+      {"a", "string:x\"y\\z"}, {"b", "number:-1.5E+3"}, {"c", "boolean:false"}, {"d", "null:"}};
   EXPECT_EQ(got.rows[0], want);
 }
 
@@ -123,9 +144,10 @@ TEST(JsonRowReader, EmptyArrayHasNoRecords) {
 
 TEST(JsonRowReader, RawTextOfEachRecordAsInThePart) {
   const TableSpec table = Table({{"id", ColumnType::kBigint, "id", true}});
-  const ReadResult got = ReadAll(table, "[\n  {\n    \"id\": 1,\n    \"s\": \"a,]}\"\n  },\n"
-                                        "  {\"id\": 2, \"n\": {\"deep\": [1, {\"x\": 2}]}} ,\n"
-                                        "  7,\n  [1, 2],\n  \"text\",\n  {\"id\": 3}\n]\n");
+  const ReadResult got = ReadAll(table,
+                                 "[\n  {\n    \"id\": 1,\n    \"s\": \"a,]}\"\n  },\n"
+                                 "  {\"id\": 2, \"n\": {\"deep\": [1, {\"x\": 2}]}} ,\n"
+                                 "  7,\n  [1, 2],\n  \"text\",\n  {\"id\": 3}\n]\n");
   ASSERT_TRUE(got.status) << got.status.error().message();
   ASSERT_EQ(got.raw.size(), 6u);
   EXPECT_EQ(got.raw[0], "{\n    \"id\": 1,\n    \"s\": \"a,]}\"\n  }");
@@ -142,21 +164,25 @@ TEST(JsonRowReader, RawTextOfEachRecordAsInThePart) {
 }
 
 TEST(JsonRowReader, FieldGivenTwiceIsAProblem) {
-  const TableSpec table = Table({{"id", ColumnType::kBigint, "id", true},
-                                 {"a_b", ColumnType::kText, "a_b", false}});
-  const ReadResult got = ReadAll(table, R"([{"id": 1, "id": 2}, {"id": 3, "a_b": "x", "a": {"b": "y"}},
+  const TableSpec table =
+      Table({{"id", ColumnType::kBigint, "id", true}, {"a_b", ColumnType::kText, "a_b", false}});
+  const ReadResult got =
+      ReadAll(table, R"([{"id": 1, "id": 2}, {"id": 3, "a_b": "x", "a": {"b": "y"}},
                                            {"id": 4, "aB": "x", "a_b": "y"}, {"id": 5}])");
   ASSERT_TRUE(got.status) << got.status.error().message();
   ASSERT_EQ(got.problems.size(), 4u);
-  EXPECT_EQ(got.problems[0], "field id is given twice (a repeated key, or a flattened name met twice)");
-  EXPECT_EQ(got.problems[1], "field a_b is given twice (a repeated key, or a flattened name met twice)");
-  EXPECT_EQ(got.problems[2], "field a_b is given twice (a repeated key, or a flattened name met twice)");
+  EXPECT_EQ(got.problems[0],
+            "field id is given twice (a repeated key, or a flattened name met twice)");
+  EXPECT_EQ(got.problems[1],
+            "field a_b is given twice (a repeated key, or a flattened name met twice)");
+  EXPECT_EQ(got.problems[2],
+            "field a_b is given twice (a repeated key, or a flattened name met twice)");
   EXPECT_EQ(got.problems[3], "");
 }
 
 TEST(JsonRowReader, TwoColumnsMayReadOneField) {
-  const TableSpec table = Table({{"id", ColumnType::kBigint, "id", true},
-                                 {"id_text", ColumnType::kText, "id", false}});
+  const TableSpec table =
+      Table({{"id", ColumnType::kBigint, "id", true}, {"id_text", ColumnType::kText, "id", false}});
   const ReadResult got = ReadAll(table, R"([{"id": 9}])");
   ASSERT_TRUE(got.status) << got.status.error().message();
   EXPECT_EQ(got.rows[0].at("id"), "number:9");
@@ -175,15 +201,16 @@ TEST(JsonRowReader, CountsAndNamesIgnoredFields) {
       [](const JsonRecord&) { return OkStatus(); });
   ASSERT_TRUE(read) << read.error().message();
   EXPECT_EQ(reader.ignored_field_count(), 6u);
-  EXPECT_EQ(reader.ignored_field_names(),
-            (std::vector<std::string>{"address_city", "address_geo_lng", "company", "tags",
-                                      "website"}));
+  EXPECT_EQ(
+      reader.ignored_field_names(),
+      (std::vector<std::string>{"address_city", "address_geo_lng", "company", "tags", "website"}));
 }
 
 TEST(JsonRowReader, IgnoredNamesAreBounded) {
   const TableSpec table = Table({{"id", ColumnType::kBigint, "id", true}});
   std::string json = "[";
-  for (int i = 0; i < 500; ++i) json += fmt::format("{}{{\"id\":{},\"f{}\":1}}", i ? "," : "", i, i);
+  for (int i = 0; i < 500; ++i)
+    json += fmt::format("{}{{\"id\":{},\"f{}\":1}}", i ? "," : "", i, i);
   json += "]";
   Result<RowSchema> schema = RowSchema::Make(table);
   ASSERT_TRUE(schema);
@@ -231,6 +258,64 @@ TEST(JsonRowReader, MalformedPartsAreDataLossNamingThePart) {
   }
 }
 
+TEST(JsonRowReader, ALargeArrayReadInWindowsGivesTheSameRecords) {
+  const TableSpec table = Table({{"id", ColumnType::kBigint, "id", true},
+                                 {"s", ColumnType::kText, "s", false},
+                                 {"lat", ColumnType::kDouble, "geo_lat", false},
+                                 {"j", ColumnType::kJsonb, "j", false}});
+  // Strings full of the characters a cut looks for, escaped quotes and
+  // backslashes before a closing quote, nesting, and whitespace between records.
+  const char* strings[] = {R"(a, b)",       R"([not] {an} array)", R"(say \"hi\", ok)",
+                           R"(ends in \\)", R"(\\\"],{)",          "caf\xc3\xa9 \\u00e9"};
+  std::string json = " \n[";
+  for (int i = 0; i < 300; ++i) {
+    if (i) json += i % 7 ? "," : " ,\n ";
+    json += fmt::format(
+        R"({{"id": {}, "s": "{}", "geo": {{"lat": "{}.5", "x": [1, [2, {{"y": "]"}}]]}}, "j": {{"k": [{}, "}}"]}}}})",
+        i, strings[i % 6], i, i);
+  }
+  json += "]\n";
+  const ReadResult whole = ReadWithWindow(table, json, json.size());
+  ASSERT_TRUE(whole.status) << whole.status.error().ToString();
+  ASSERT_EQ(whole.rows.size(), 300u);
+  EXPECT_EQ(whole.rows[4].at("s"), R"(string:\"],{)");
+  EXPECT_EQ(whole.rows[3].at("s"), R"(string:ends in \)");
+  // The same part with invalid UTF-8 in its last record fails at once whole
+  // (simdjson validates the encoding first); read in windows, the records of
+  // the windows before the last come first, which shows that the cuts fell
+  // between records.
+  std::string broken = json;
+  broken.insert(broken.rfind("}]\n"), ", \"z\": \"\xff\"");
+  ASSERT_EQ(ReadWithWindow(table, broken, broken.size()).rows.size(), 0u);
+  for (size_t window : {size_t{1}, size_t{7}, size_t{100}, size_t{4096}, json.size() - 1}) {
+    SCOPED_TRACE(window);
+    const ReadResult windowed = ReadWithWindow(table, json, window);
+    ASSERT_TRUE(windowed.status) << windowed.status.error().ToString();
+    EXPECT_EQ(windowed.rows, whole.rows);
+    EXPECT_EQ(windowed.raw, whole.raw);
+    if (window < json.size() / 2) {
+      const ReadResult failed = ReadWithWindow(table, broken, window);
+      ASSERT_FALSE(failed.status);
+      ASSERT_GT(failed.rows.size(), 0u);
+      if (window == 1) {
+        EXPECT_EQ(failed.rows.size(), 299u);
+      }
+      EXPECT_TRUE(std::equal(failed.rows.begin(), failed.rows.end(), whole.rows.begin()));
+    }
+  }
+}
+
+TEST(JsonRowReader, AnErrorInALaterWindowNamesItsByteInThePart) {
+  const TableSpec table = Table({{"id", ColumnType::kBigint, "id", true}});
+  const std::string json = R"([{"id": 1}, {"id": 2}, {"id": 3, "x": [1, 2}])";
+  const ReadResult whole = ReadWithWindow(table, json, json.size());
+  const ReadResult windowed = ReadWithWindow(table, json, 1);
+  ASSERT_FALSE(whole.status);
+  ASSERT_FALSE(windowed.status);
+  EXPECT_EQ(windowed.rows.size(), 2u);
+  EXPECT_EQ(windowed.status.error().message(), whole.status.error().message());
+}
+
 TEST(JsonRowReader, CallbackErrorStopsTheRead) {
   const TableSpec table = Table({{"id", ColumnType::kBigint, "id", true}});
   Result<RowSchema> schema = RowSchema::Make(table);
@@ -246,8 +331,8 @@ TEST(JsonRowReader, CallbackErrorStopsTheRead) {
 }
 
 TEST(JsonRowReader, ReusesItselfAcrossPartsOfDifferentSizes) {
-  const TableSpec table = Table({{"id", ColumnType::kBigint, "id", true},
-                                 {"s", ColumnType::kText, "s", false}});
+  const TableSpec table =
+      Table({{"id", ColumnType::kBigint, "id", true}, {"s", ColumnType::kText, "s", false}});
   Result<RowSchema> schema = RowSchema::Make(table);
   ASSERT_TRUE(schema);
   JsonRowReader reader(*schema);
