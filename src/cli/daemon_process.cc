@@ -7,9 +7,10 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <string>
 #include <vector>
+
+#include "cli/store.h"
 
 namespace sluice::cli {
 namespace {
@@ -48,9 +49,7 @@ void PrepareLongRunningProcess(const CommandContext& context) {
   for (const std::string& arg : context.argv) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   // By its own path, not /proc/self/exe, so that ps and pgrep still see "sluice".
-  std::error_code ec;
-  std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
-  ::execv(ec ? "/proc/self/exe" : self.c_str(), argv.data());
+  ::execv(SelfPath().c_str(), argv.data());
   int exec_error = errno;
   ForgetTheVariables();
   spdlog::debug("re-executing with GnuTLS left uninitialised: {}; going on as started",

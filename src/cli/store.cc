@@ -25,12 +25,13 @@ Status SyncDagsFolder(const Config& config, metadb::MetaStore& store) {
   return store.SyncDags(scheduler::DagSyncOf(directory));
 }
 
-std::vector<std::string> TaskCommand() {
+std::string SelfPath() {
   std::error_code ec;
   std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
-  if (ec || self.empty()) self = "sluice";
-  return {self, "tasks", "execute"};
+  return ec || self.empty() ? "sluice" : self;
 }
+
+std::vector<std::string> TaskCommand() { return {SelfPath(), "tasks", "execute"}; }
 
 namespace {
 sigset_t StopSignals() {

@@ -16,6 +16,8 @@ Result<std::unique_ptr<metadb::MetaStore>> OpenStore(const Config& config);
 // Records the pipelines folder in the store (DAGs, import errors).
 Status SyncDagsFolder(const Config& config, metadb::MetaStore& store);
 
+// The path of this binary, for the child processes it starts.
+std::string SelfPath();
 // argv that runs one task try in a child process: this binary, `tasks execute`.
 std::vector<std::string> TaskCommand();
 

@@ -199,3 +199,19 @@ def test_users_cli(server):
     assert login(server, "viewer", "another-password-1").status == 200
     assert server.users("delete", "--username", "viewer").returncode == 0
     assert server.users("delete", "--username", "viewer").returncode != 0
+
+
+def test_health_reaches_the_lake_and_the_warehouse(server, sluice, home):
+    health = server.request("GET", "/health")
+    assert health.status == 200, health
+    assert health.json["lake"]["status"] == "healthy"
+    assert health.json["warehouse"]["status"] == "unhealthy"  # port 1: nothing listens
+    assert "warehouse" in server.log() and WAREHOUSE_PASSWORD not in server.log()
+    reachable = Server(sluice.env, home)  # the test PostgreSQL
+    reachable.start()
+    try:
+        health = reachable.request("GET", "/health")
+        assert health.json["lake"]["status"] == "healthy", reachable.log()
+        assert health.json["warehouse"]["status"] == "healthy", reachable.log()
+    finally:
+        assert reachable.stop() == 0, reachable.log()
