@@ -48,6 +48,13 @@ class ObjectWriter {
   virtual Status Write(std::string_view bytes) = 0;
   // Makes the object visible, whole; after it the writer accepts nothing more.
   virtual Status Commit() = 0;
+  // The same, from a caller that hashed every byte it wrote: a store that
+  // sends the object in one signed request uses sha256_hex (lower-case hex)
+  // instead of hashing the bytes again. A wrong digest fails the commit there.
+  virtual Status CommitWithSha256(std::string_view sha256_hex) {
+    (void)sha256_hex;
+    return Commit();
+  }
   virtual uint64_t bytes_written() const = 0;
 };
 

@@ -204,7 +204,8 @@ Result<std::unique_ptr<S3Transfer>> S3Client::Prepare(const S3Request& request) 
   std::string host = HostHeader(config_, request.bucket);
   transfer->url_ = fmt::format("{}://{}{}{}{}", config_.tls ? "https" : "http", host, uri,
                                query.empty() ? "" : "?", query);
-  std::string payload_hash = sigv4::Sha256Hex(request.body);
+  std::string payload_hash = request.body_sha256.empty() ? sigv4::Sha256Hex(request.body)
+                                                         : std::string(request.body_sha256);
   std::string amz_date = sigv4::AmzDate(clock_->Now());
   sigv4::Request signing{request.method, uri, request.query, request.headers, payload_hash};
   signing.headers.emplace_back("host", host);

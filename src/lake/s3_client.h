@@ -46,6 +46,7 @@ struct S3Request {
   std::string_view body;  // sent with its SHA-256 as the payload hash
   // When set and true, the transfer stops and no retry starts (an abandoned upload).
   const std::atomic<bool>* cancel = nullptr;
+  std::string_view body_sha256 = {};  // that hash in hex, when the caller has it; empty: computed
 };
 
 struct S3Response {

@@ -72,9 +72,11 @@ class S3Writer final : public ObjectWriter {
     return OkStatus();
   }
 
-  Status Commit() override {
+  Status Commit() override { return CommitWithSha256(std::string_view()); }
+
+  Status CommitWithSha256(std::string_view sha256_hex) override {
     SLUICE_TRY(CheckWritable("Commit() of"));
-    Status status = upload_id_.empty() ? PutSingle() : FinishMultipart();
+    Status status = upload_id_.empty() ? PutSingle(sha256_hex) : FinishMultipart();
     if (!status) return Remember(std::move(status));
     committed_ = true;
     buffer_ = std::string();
@@ -99,9 +101,10 @@ class S3Writer final : public ObjectWriter {
     return S3Request{std::move(method), bucket_, path_, {}, {}, {}, &cancel_};
   }
 
-  Status PutSingle() {
+  Status PutSingle(std::string_view sha256_hex) {
     S3Request request = ObjectRequest("PUT");
     request.body = buffer_;
+    request.body_sha256 = sha256_hex;
     request.headers.emplace_back("Content-MD5", sigv4::Md5Base64(buffer_));
     SLUICE_TRY(client_->Send(request, fmt::format("PUT {}", key_)));
     return OkStatus();

@@ -47,7 +47,7 @@ std::string Sha256::HexDigest() {
   unsigned int length = 0;
   SLUICE_CHECK(EVP_DigestFinal_ex(context_->md, digest, &length) == 1);
   std::string hex;
-  hex.reserve(length * 2);
+  hex.reserve(size_t{length} * 2);
   for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
   return hex;
 }
@@ -98,9 +98,10 @@ Result<PartStats> RawPartWriter::Commit() {
     return Error::DataLoss("{}; body kept as {}", validator_.error(), *failed_key)
         .Hint("the server sent invalid JSON; inspect the kept body, then re-run the task");
   }
-  SLUICE_TRY(writer_->Commit());
+  std::string sha256 = sha256_.HexDigest();
+  SLUICE_TRY(writer_->CommitWithSha256(sha256));
   writer_.reset();
-  return PartStats{.bytes = bytes_, .sha256 = sha256_.HexDigest(), .records = validator_.records()};
+  return PartStats{.bytes = bytes_, .sha256 = std::move(sha256), .records = validator_.records()};
 }
 
 // The store has no rename, so the bytes are committed under the part's key,

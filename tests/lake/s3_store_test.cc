@@ -7,6 +7,7 @@
 
 #include "lake/fault_proxy.h"
 #include "lake/s3_client.h"
+#include "lake/sigv4.h"
 #include "lake/store_fixture.h"
 #include "lake/versity_server.h"
 
@@ -154,6 +155,24 @@ std::vector<std::string> OpenUploads(const std::string& url, const std::string& 
     at = end;
   }
   return keys;
+}
+
+TEST_F(S3StoreTest, TheCallersSha256SignsTheObjectAndAWrongOneFailsTheCommit) {
+  const std::string body = R"([{"id": 1}])";
+  auto writer = store_->Create("raw/hashed.json");
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE((*writer)->Write(body));
+  Status committed = (*writer)->CommitWithSha256(sigv4::Sha256Hex(body));
+  ASSERT_TRUE(committed) << committed.error().ToString();
+  EXPECT_EQ(GetString(*store_, "raw/hashed.json").value(), body);
+
+  auto wrong = store_->Create("raw/wrong.json");
+  ASSERT_TRUE(wrong);
+  ASSERT_TRUE((*wrong)->Write(body));
+  committed = (*wrong)->CommitWithSha256(sigv4::Sha256Hex("other bytes"));
+  ASSERT_FALSE(committed);
+  ExpectCleanError(committed.error(), {});
+  EXPECT_EQ(store_->Head("raw/wrong.json").error().code(), Code::kNotFound);
 }
 
 TEST_F(S3StoreTest, AbandonedMultipartUploadIsAborted) {
