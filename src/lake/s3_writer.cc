@@ -5,6 +5,11 @@
 // (max_parts_in_flight + 1) * part_size whatever the object size. Commit()
 // completes the upload; a failure or a writer dropped without Commit() aborts
 // it, so no partial object ever becomes visible.
+//
+// Every body goes with its CRC-32 (x-amz-checksum-crc32), which the server
+// checks and keeps: it is what buckets with Object Lock ask for instead of
+// Content-MD5, at a fifth of MD5's cost per byte. The signed SHA-256 of the
+// payload stays, so integrity never rests on the CRC alone.
 #include <deque>
 #include <future>
 #include <pugixml.hpp>
@@ -15,9 +20,17 @@
 namespace sluice::lake {
 namespace {
 
+constexpr std::string_view kChecksumHeader = "x-amz-checksum-crc32";
+
 struct PartResult {
   Result<std::string> etag;
+  std::string checksum;
   std::string buffer;  // handed back for reuse
+};
+
+struct UploadedPart {
+  std::string etag;
+  std::string checksum;
 };
 
 std::string XmlEscape(std::string_view text) {
@@ -105,7 +118,8 @@ class S3Writer final : public ObjectWriter {
     S3Request request = ObjectRequest("PUT");
     request.body = buffer_;
     request.body_sha256 = sha256_hex;
-    request.headers.emplace_back("Content-MD5", sigv4::Md5Base64(buffer_));
+    request.headers.emplace_back(kChecksumHeader, sigv4::Crc32Base64(buffer_));
+    request.headers.emplace_back("x-amz-sdk-checksum-algorithm", "CRC32");
     SLUICE_TRY(client_->Send(request, fmt::format("PUT {}", key_)));
     return OkStatus();
   }
@@ -113,6 +127,7 @@ class S3Writer final : public ObjectWriter {
   Status StartUpload() {
     S3Request request = ObjectRequest("POST");
     request.query = {{"uploads", ""}};
+    request.headers.emplace_back("x-amz-checksum-algorithm", "CRC32");
     SLUICE_ASSIGN_OR_RETURN(S3Response response,
                             client_->Send(request, fmt::format("CreateMultipartUpload {}", key_)));
     pugi::xml_document document;
@@ -128,8 +143,8 @@ class S3Writer final : public ObjectWriter {
   Status DispatchPart() {
     if (upload_id_.empty()) SLUICE_TRY(StartUpload());
     while (static_cast<int>(in_flight_.size()) >= max_in_flight_) SLUICE_TRY(CollectOldest());
-    const int number = static_cast<int>(etags_.size()) + 1;
-    etags_.emplace_back();
+    const int number = static_cast<int>(parts_.size()) + 1;
+    parts_.emplace_back();
     S3Request request = ObjectRequest("PUT");
     request.query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id_}};
     std::string what = fmt::format("UploadPart {} of {}", number, key_);
@@ -137,11 +152,12 @@ class S3Writer final : public ObjectWriter {
         number, std::async(std::launch::async, [client = client_, request, what,
                                                 buffer = std::move(buffer_)]() mutable {
           request.body = buffer;
-          request.headers.emplace_back("Content-MD5", sigv4::Md5Base64(buffer));
+          std::string checksum = sigv4::Crc32Base64(buffer);
+          request.headers.emplace_back(kChecksumHeader, checksum);
           auto response = client->Send(request, what);
           PartResult result{response ? Result<std::string>(response->Header("etag"))
                                      : Result<std::string>(response.error()),
-                            std::move(buffer)};
+                            std::move(checksum), std::move(buffer)};
           return result;
         }));
     buffer_ = TakeSpareBuffer();
@@ -169,7 +185,7 @@ class S3Writer final : public ObjectWriter {
       return Error::Internal("UploadPart {} of {} on {}: no ETag in the answer", number, key_,
                              client_->Describe());
     }
-    etags_[static_cast<size_t>(number - 1)] = std::move(*result.etag);
+    parts_[static_cast<size_t>(number - 1)] = {std::move(*result.etag), std::move(result.checksum)};
     return OkStatus();
   }
 
@@ -191,16 +207,16 @@ class S3Writer final : public ObjectWriter {
   Status CompleteUpload() {
     std::ostringstream xml;
     xml << "<CompleteMultipartUpload>";
-    for (size_t i = 0; i < etags_.size(); ++i) {
-      xml << "<Part><PartNumber>" << i + 1 << "</PartNumber><ETag>" << XmlEscape(etags_[i])
-          << "</ETag></Part>";
+    for (size_t i = 0; i < parts_.size(); ++i) {
+      xml << "<Part><PartNumber>" << i + 1 << "</PartNumber><ETag>" << XmlEscape(parts_[i].etag)
+          << "</ETag><ChecksumCRC32>" << parts_[i].checksum << "</ChecksumCRC32></Part>";
     }
     xml << "</CompleteMultipartUpload>";
     std::string body = xml.str();
     S3Request request = ObjectRequest("POST");
     request.query = {{"uploadId", upload_id_}};
     request.body = body;
-    std::string what = fmt::format("CompleteMultipartUpload {} ({} parts)", key_, etags_.size());
+    std::string what = fmt::format("CompleteMultipartUpload {} ({} parts)", key_, parts_.size());
     SLUICE_ASSIGN_OR_RETURN(S3Response response, client_->Send(request, what));
     // S3 may answer 200 and still fail: the error is then in the body.
     pugi::xml_document document;
@@ -229,7 +245,7 @@ class S3Writer final : public ObjectWriter {
   std::string buffer_;
   std::vector<std::string> spare_buffers_;
   std::deque<std::pair<int, std::future<PartResult>>> in_flight_;
-  std::vector<std::string> etags_;
+  std::vector<UploadedPart> parts_;
   std::string upload_id_;
   uint64_t bytes_written_ = 0;
   std::optional<Error> failure_;

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
@@ -87,11 +88,12 @@ std::string Base64(std::string_view bytes) {
   return out;
 }
 
-std::string Md5Base64(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest, &size, EVP_md5(), nullptr);
-  return Base64(std::string_view(reinterpret_cast<const char*>(digest), size));
+std::string Crc32Base64(std::string_view data) {
+  const auto crc = static_cast<uint32_t>(
+      crc32_z(crc32_z(0, nullptr, 0), reinterpret_cast<const Bytef*>(data.data()), data.size()));
+  const char big_endian[4] = {static_cast<char>(crc >> 24), static_cast<char>(crc >> 16),
+                              static_cast<char>(crc >> 8), static_cast<char>(crc)};
+  return Base64(std::string_view(big_endian, sizeof big_endian));
 }
 
 std::string AmzDate(TimePoint time) {
@@ -111,7 +113,7 @@ std::string CanonicalQuery(const Pairs& query) {
   std::string out;
   for (const auto& [name, value] : encoded) {
     if (!out.empty()) out += '&';
-    out += name + "=" + value;
+    out.append(name).append("=").append(value);
   }
   return out;
 }
@@ -128,7 +130,7 @@ std::string SignedHeaders(const Request& request) {
 std::string CanonicalRequest(const Request& request) {
   std::string headers;
   for (const auto& [name, value] : CanonicalHeaders(request.headers)) {
-    headers += name + ":" + value + "\n";
+    headers.append(name).append(":").append(value).append("\n");
   }
   return fmt::format("{}\n{}\n{}\n{}\n{}\n{}", request.method, request.canonical_uri,
                      CanonicalQuery(request.query), headers, SignedHeaders(request),

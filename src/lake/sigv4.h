@@ -34,7 +34,8 @@ std::string Sha256Hex(std::string_view data);
 // Raw 32-byte HMAC-SHA256.
 std::string HmacSha256(std::string_view key, std::string_view data);
 std::string Base64(std::string_view bytes);
-std::string Md5Base64(std::string_view data);
+// The x-amz-checksum-crc32 value: base64 of the big-endian CRC-32 (zlib's).
+std::string Crc32Base64(std::string_view data);
 // "20150830T123600Z"
 std::string AmzDate(TimePoint time);
 

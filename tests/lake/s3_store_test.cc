@@ -2,6 +2,7 @@
 // clear errors for bad credentials, missing buckets and dead endpoints; no
 // partial object when the server dies mid-upload; sizes checked on download.
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <thread>
 
@@ -155,6 +156,36 @@ std::vector<std::string> OpenUploads(const std::string& url, const std::string& 
     at = end;
   }
   return keys;
+}
+
+// The CRC-32 the server stored for an object (HEAD with x-amz-checksum-mode).
+std::string StoredCrc32(const std::string& url, const std::string& bucket, const std::string& key) {
+  auto config = ParseS3Url(Url::Parse(url).value(), TestOptions());
+  S3Client client(std::move(config).value());
+  S3Request request{"HEAD", bucket, key, {}, {{"x-amz-checksum-mode", "ENABLED"}}, {}};
+  auto response = client.Send(request, "HeadObject");
+  EXPECT_TRUE(response) << response.error().ToString();
+  return response ? response->Header("x-amz-checksum-crc32") : "";
+}
+
+TEST_F(S3StoreTest, EveryUploadCarriesACrc32TheServerChecksAndKeeps) {
+  const std::string small = PatternBytes(1000);
+  ASSERT_TRUE(PutString(*store_, "raw/small.bin", small));
+  EXPECT_EQ(StoredCrc32(server_.Url(), "raw", "small.bin"), sigv4::Crc32Base64(small));
+
+  // A multipart object's checksum is the CRC-32 of its parts' CRC-32s, "-<parts>".
+  const std::string big = PatternBytes((10u << 20) + 7);
+  ASSERT_TRUE(PutString(*store_, "raw/big.bin", big));
+  std::string part_crcs;
+  for (size_t at = 0; at < big.size(); at += 5u << 20) {
+    std::string_view part = std::string_view(big).substr(at, 5u << 20);
+    const auto crc =
+        static_cast<uint32_t>(crc32_z(0, reinterpret_cast<const Bytef*>(part.data()), part.size()));
+    for (int shift = 24; shift >= 0; shift -= 8)
+      part_crcs.push_back(static_cast<char>(crc >> shift));
+  }
+  EXPECT_EQ(StoredCrc32(server_.Url(), "raw", "big.bin"), sigv4::Crc32Base64(part_crcs) + "-3");
+  EXPECT_EQ(GetString(*store_, "raw/big.bin").value(), big);
 }
 
 TEST_F(S3StoreTest, TheCallersSha256SignsTheObjectAndAWrongOneFailsTheCommit) {

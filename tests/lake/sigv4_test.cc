@@ -248,7 +248,8 @@ TEST(SigV4, Helpers) {
   EXPECT_EQ(Base64(""), "");
   EXPECT_EQ(Base64("f"), "Zg==");
   EXPECT_EQ(Base64("foobar"), "Zm9vYmFy");
-  EXPECT_EQ(Md5Base64(""), "1B2M2Y8AsgTpgAmY7PhCfg==");
+  EXPECT_EQ(Crc32Base64(""), "AAAAAA==");
+  EXPECT_EQ(Crc32Base64("Hello World"), "ShexVg==");
   EXPECT_EQ(CanonicalQuery({{"b", "x y"}, {"a", "1/2"}, {"a", "0"}}), "a=0&a=1%2F2&b=x%20y");
 }
 
