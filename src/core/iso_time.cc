@@ -132,8 +132,8 @@ Result<TimePoint> ParseIsoTime(std::string_view text, std::string_view timezone)
   if (fields.offset) {
     instant = date::sys_days(day) + time_of_day - *fields.offset;
   } else {
-    SLUICE_ASSIGN_OR_RETURN(const date::time_zone* zone, tz::LocateZone(timezone));
-    instant = tz::LocalToSys(*zone, date::local_days(day) + time_of_day);
+    SLUICE_ASSIGN_OR_RETURN(const tz::Zone zone, tz::Zone::Locate(timezone));
+    instant = zone.LocalToSys(date::local_days(day) + time_of_day);
   }
   return TimePoint(instant) + fields.fraction;
 }

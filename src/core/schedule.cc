@@ -62,7 +62,8 @@ TimePoint ToTimePoint(SysSeconds instant) { return TimePoint(instant); }
 
 Result<Schedule> Schedule::Parse(std::string_view expression, std::string_view timezone) {
   Schedule schedule;
-  SLUICE_ASSIGN_OR_RETURN(schedule.zone_, tz::LocateZone(timezone));
+  SLUICE_ASSIGN_OR_RETURN(tz::Zone zone, tz::Zone::Locate(timezone));
+  schedule.zone_ = std::make_shared<const tz::Zone>(zone);
   schedule.timezone_ = std::string(timezone);
   std::string_view text = Trim(expression);
   if (text.empty() || EqualsIgnoringCase(text, "none")) return schedule;
@@ -101,12 +102,12 @@ std::optional<TimePoint> Schedule::SearchForward(TimePoint after, TimePoint hori
   const SysSeconds after_s = date::floor<seconds>(after);
   const SysSeconds horizon_s = date::floor<seconds>(horizon);
   const bool hours_named = !fields_->hour_star;
-  date::sys_info period = zone_->get_info(after_s);
+  date::sys_info period = zone_->Period(after_s);
   while (period.begin < horizon_s) {
     const SysSeconds period_end = std::min(period.end, horizon_s);
     std::optional<seconds> previous_offset;
     if (period.begin > tz::kMinTime)
-      previous_offset = zone_->get_info(period.begin - seconds(1)).offset;
+      previous_offset = zone_->Period(period.begin - seconds(1)).offset;
     const bool after_gap = previous_offset && *previous_offset < period.offset;
     const bool after_repeat = previous_offset && *previous_offset > period.offset;
     if (hours_named && after_gap && period.begin > after_s &&
@@ -123,7 +124,7 @@ std::optional<TimePoint> Schedule::SearchForward(TimePoint after, TimePoint hori
       return ToTimePoint(SysSeconds{match->time_since_epoch() - period.offset});
     }
     if (period.end >= horizon_s) break;
-    period = zone_->get_info(period.end);
+    period = zone_->Period(period.end);
   }
   return std::nullopt;
 }

@@ -28,8 +28,8 @@
 #include "core/clock.h"
 #include "core/error.h"
 
-namespace date {
-class time_zone;
+namespace sluice::tz {
+class Zone;
 }
 
 namespace sluice {
@@ -66,7 +66,7 @@ class Schedule {
   Kind kind_ = Kind::kNone;
   std::string expression_;
   std::string timezone_ = "UTC";
-  const date::time_zone* zone_ = nullptr;           // owned by the process-wide tz database
+  std::shared_ptr<const tz::Zone> zone_;            // immutable, shared by copies
   std::shared_ptr<const cron::CronFields> fields_;  // set for kCron; immutable, shared by copies
 };
 

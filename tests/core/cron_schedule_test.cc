@@ -198,6 +198,35 @@ TEST(CronSchedule, PreviousAndNextAgree) {
   }
 }
 
+// UTC is answered without the zone database; Etc/GMT, the same rules, comes
+// from it. Both must fire at the same instants, up to the ends of the range.
+TEST(CronSchedule, UtcWithoutTheDatabaseAgreesWithItsEtcGmt) {
+  const char* expressions[] = {"*/7 * * * *", "30 2 * * *", "0 0 29 2 *", "@yearly",
+                               "59 23 31 12 *"};
+  const TimePoint starts[] = {TimePoint::min(), At("1900-01-01T00:00:00Z"),
+                              At("2024-02-28T23:59:00Z"), At("2198-12-31T23:00:00Z"),
+                              TimePoint::max()};
+  for (const char* expression : expressions) {
+    SCOPED_TRACE(expression);
+    Schedule utc = MustParse(expression, "UTC");
+    Schedule gmt = MustParse(expression, "Etc/GMT");
+    for (TimePoint start : starts) {
+      EXPECT_EQ(utc.NextAfter(start), gmt.NextAfter(start));
+      EXPECT_EQ(utc.PreviousAtOrBefore(start), gmt.PreviousAtOrBefore(start));
+    }
+    for (TimePoint t = At("2024-12-31T20:00:00Z"); t < At("2025-01-01T04:00:00Z");
+         t += std::chrono::minutes(37)) {
+      EXPECT_EQ(utc.NextAfter(t), gmt.NextAfter(t));
+      EXPECT_EQ(utc.PreviousAtOrBefore(t), gmt.PreviousAtOrBefore(t));
+    }
+  }
+  EXPECT_EQ(ParseIsoTime("2025-03-30T02:30:00", "UTC").value(),
+            ParseIsoTime("2025-03-30T02:30:00", "Etc/GMT").value());
+  EXPECT_EQ(Iso(ParseIsoTime("2025-03-30T02:30:00", "Etc/UTC").value()),
+            "2025-03-30T02:30:00+00:00");
+  EXPECT_FALSE(Schedule::Parse("@daily", "utc"));  // names are case-sensitive, as in the database
+}
+
 TEST(CronSchedule, NoneAndOnceNeverFire) {
   for (const char* expression : {"", "none", "NONE", "  ", "@once"}) {
     SCOPED_TRACE(expression);
