@@ -3,7 +3,8 @@
 // table, on an in-memory store. Must never crash, leak or hang; what it writes
 // must be well-formed: CSV parts with the header's field count on every row,
 // one valid JSON document per quarantine line, counts that reconcile; and the
-// part read in windows of one record gives the records it gives read whole.
+// part read in windows of one record, or streamed from a reader, gives the
+// records it gives read whole (and, valid JSON, succeeds or fails alike).
 // tests/transform/fuzz_regression_test.cc replays fuzz/corpus/json_rows and
 // tests/transform/fuzz_cases through this function in every test run.
 #include <algorithm>
@@ -180,20 +181,28 @@ void CheckPartition(MemoryStore& store, const transform::TransformReport& report
   if (!schema || schema->rows != report.rows_out) Fail("schema.json unreadable or wrong");
 }
 
-// The records of a part as text, read with the given window.
-std::vector<std::string> RecordsOf(std::string_view bytes, size_t window_bytes, bool& ok) {
+// The records of a part as text, read with the given window: from memory, or
+// streamed from a reader that gives a few bytes at a time.
+std::vector<std::string> RecordsOf(std::string_view bytes, size_t window_bytes, bool streamed,
+                                   bool& ok) {
   static const Pipeline pipeline = FuzzPipeline();
   static const transform::RowSchema schema = *transform::RowSchema::Make(pipeline.tables[0]);
   transform::JsonRowReader reader(schema, window_bytes);
   std::vector<std::string> records;
-  ok = static_cast<bool>(reader.ReadPart("p", bytes, [&](const transform::JsonRecord& record) {
+  auto keep = [&](const transform::JsonRecord& record) {
     std::string text = fmt::format("{}|{}|{}", record.index, record.raw_json, record.problem);
     for (const transform::JsonValue& value : record.values) {
       text += fmt::format("|{}:{}", static_cast<int>(value.kind), value.text);
     }
     records.push_back(std::move(text));
     return OkStatus();
-  }));
+  };
+  if (streamed) {
+    MemoryStore::Reader part{std::string(bytes)};
+    ok = static_cast<bool>(reader.ReadPart("p", part, keep));
+  } else {
+    ok = static_cast<bool>(reader.ReadPart("p", bytes, keep));
+  }
   return records;
 }
 
@@ -207,11 +216,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   transform::AppendSnakeCase(appended, bytes.substr(0, 64));
   if (appended != ToSnakeCase(bytes.substr(0, 64))) Fail("AppendSnakeCase differs from core");
 
-  // Read whole and cut into windows of one record, a part gives the same records.
-  bool whole_ok = false, windowed_ok = false;
-  const std::vector<std::string> whole = RecordsOf(bytes, bytes.size() + 1, whole_ok);
-  const std::vector<std::string> windowed = RecordsOf(bytes, 1, windowed_ok);
+  // Read whole, cut into windows of one record, or streamed in windows of one
+  // record or of the whole, a part gives the same records. On-Demand accepts
+  // some malformed JSON it only skips over, and a streamed read that finds the
+  // structure broken parses only what follows its last cut, not the whole
+  // part: for valid JSON alone, every read must also succeed or fail alike.
+  bool whole_ok = false, windowed_ok = false, streamed_ok = false, streamed_whole_ok = false;
+  const std::vector<std::string> whole = RecordsOf(bytes, bytes.size() + 1, false, whole_ok);
+  const std::vector<std::string> windowed = RecordsOf(bytes, 1, false, windowed_ok);
   if (whole_ok && windowed_ok && whole != windowed) Fail("windows read other records");
+  const std::vector<std::string> streamed = RecordsOf(bytes, 1, true, streamed_ok);
+  const std::vector<std::string> streamed_whole =
+      RecordsOf(bytes, bytes.size() + 1, true, streamed_whole_ok);
+  if ((whole_ok && streamed_ok && streamed != whole) ||
+      (whole_ok && streamed_whole_ok && streamed_whole != whole)) {
+    Fail("a streamed read gives other records");
+  }
+  if (nlohmann::json::accept(bytes) && (streamed_ok != whole_ok || streamed_whole_ok != whole_ok)) {
+    Fail("a streamed read and a whole read of valid JSON disagree on whether it is readable");
+  }
 
   MemoryStore store;
   const std::string key = "raw/src/r/ds=2025-03-15/run=r1/part-00000.json";

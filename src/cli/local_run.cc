@@ -1,5 +1,6 @@
 #include "cli/local_run.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -18,7 +19,8 @@ namespace {
 
 std::string HumanBytes(uint64_t bytes) {
   if (bytes < 1024) return fmt::format("{} B", bytes);
-  if (bytes < 1024 * 1024) return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / 1024);
+  if (bytes < (uint64_t{1} << 20))
+    return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / 1024);
   if (bytes < (uint64_t{1} << 30)) {
     return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1024 * 1024));
   }
@@ -285,6 +287,9 @@ Status RunLocally(CommandContext& context, const Pipeline& pipeline, const Local
       ProgressLine progress(task->id);
       outcome = operators::RunTask(environment, run);
     }
+    // One process runs every task here: the pages a task freed go back to the
+    // kernel before the next one, as they would when its own process ended.
+    malloc_trim(0);
     summary.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (recorder) {

@@ -1,11 +1,12 @@
 // JsonRowReader: simdjson On-Demand over one raw part at a time.
 //
-// A part is read whole into one reused buffer with simdjson's padding, so
-// memory is bounded by the largest part (one API page), and the parser's own
-// buffers are reused between parts. A large array is cut at its top-level
-// commas into windows of whole records, each parsed as an array of its own:
-// the parser's buffers are then sized by a window, not by the part. Only the fields that feed a
-// column are parsed; On-Demand skips the others, and never builds a tree of the input.
+// A part in memory is parsed in place, with simdjson's padding; a large array
+// is cut at its top-level commas into windows of whole records, each parsed as
+// an array of its own, so the parser's buffers are sized by a window, not by
+// the part. A part read from an ObjectReader is cut the same way as its bytes
+// arrive, so memory holds one window and one read, whatever the part's size.
+// Only the fields that feed a column are parsed; On-Demand skips the others,
+// and never builds a tree of the input.
 #include <algorithm>
 #include <cstring>
 #include <optional>
@@ -40,6 +41,8 @@ class JsonRowReader::Impl {
 
   // Parses json, followed by kPadding readable bytes.
   Status Read(std::string_view part_name, std::string_view json, const RecordFn& on_record);
+  Status ReadStream(std::string_view part_name, lake::ObjectReader& reader,
+                    const RecordFn& on_record);
   Status ReadOwnBuffer(std::string_view part_name, size_t size, const RecordFn& on_record) {
     std::memset(buffer_.get() + size, 0, simdjson::SIMDJSON_PADDING);
     return Read(part_name, std::string_view(buffer_.get(), size), on_record);
@@ -52,6 +55,10 @@ class JsonRowReader::Impl {
  private:
   Status ReadWindows(std::string_view json, const std::vector<std::string_view>& runs,
                      const RecordFn& on_record);
+  // Parses "[" + elements (+ "]" when close_array) as a window whose first
+  // element starts at byte `offset` of the part.
+  Status ReadWindow(std::string_view elements, size_t offset, bool close_array,
+                    const RecordFn& on_record, uint64_t& next_index);
   Status ReadArray(ondemand::document& doc, const RecordFn& on_record, uint64_t& next_index);
   Status ReadObject(ondemand::document& doc, const RecordFn& on_record);
   error_code ReadRecord(ondemand::value& value, JsonRecord& record);
@@ -68,7 +75,9 @@ class JsonRowReader::Impl {
 
   const RowSchema& schema_;
   const size_t window_bytes_;
-  std::string window_;        // "[" + a run of whole records + "]" + padding
+  std::string window_;          // "[" + a run of whole records + "]" + padding
+  std::string stream_pending_;  // ReadStream: the bytes read and not yet parsed
+  std::unique_ptr<char[]> stream_read_buffer_;
   size_t window_offset_ = 0;  // where json_[0] would be in the part, for error offsets
   std::string_view part_name_;
   std::unique_ptr<char[]> buffer_;
@@ -89,6 +98,7 @@ class JsonRowReader::Impl {
     bool is_noted = false;  // an ignored field already in ignored_names
   };
   static constexpr size_t kMaxKnownKeys = 256;
+  static constexpr size_t kReadBytes = 256u << 10;  // ReadStream's reads
   std::vector<KnownKey> known_keys_;
   KnownKey unknown_key_;    // the keys of a record past kMaxKnownKeys
   size_t key_ordinal_ = 0;  // keys met so far in the record
@@ -199,22 +209,185 @@ Status JsonRowReader::Impl::ReadWindows(std::string_view json,
                                         const RecordFn& on_record) {
   uint64_t next_index = 0;
   for (std::string_view run : runs) {
-    window_.clear();
-    window_.reserve(run.size() + 2 + simdjson::SIMDJSON_PADDING);
-    window_.push_back('[');
-    window_.append(run);
-    window_.push_back(']');
-    const size_t size = window_.size();
-    window_.append(simdjson::SIMDJSON_PADDING, '\0');
-    json_ = std::string_view(window_.data(), size);
-    window_offset_ = static_cast<size_t>(run.data() - json.data()) - 1;
-    ondemand::document doc;
-    if (error_code error = parser_.iterate(window_.data(), size, window_.size()).get(doc)) {
-      return Malformed(nullptr, error);
-    }
-    SLUICE_TRY(ReadArray(doc, on_record, next_index));
+    SLUICE_TRY(ReadWindow(run, static_cast<size_t>(run.data() - json.data()), true, on_record,
+                          next_index));
   }
   return OkStatus();
+}
+
+Status JsonRowReader::Impl::ReadWindow(std::string_view elements, size_t offset, bool close_array,
+                                       const RecordFn& on_record, uint64_t& next_index) {
+  window_.clear();
+  window_.reserve(elements.size() + 2 + simdjson::SIMDJSON_PADDING);
+  window_.push_back('[');
+  window_.append(elements);
+  if (close_array) window_.push_back(']');
+  const size_t size = window_.size();
+  window_.append(simdjson::SIMDJSON_PADDING, '\0');
+  json_ = std::string_view(window_.data(), size);
+  window_offset_ = offset - 1;
+  ondemand::document doc;
+  if (error_code error = parser_.iterate(window_.data(), size, window_.size()).get(doc)) {
+    return Malformed(nullptr, error);
+  }
+  return ReadArray(doc, on_record, next_index);
+}
+
+namespace {
+
+// Follows a part's top-level array as its bytes arrive, to cut it into runs
+// of whole elements at its commas: the scan of SplitTopLevelArray, resumable
+// between reads.
+class ArrayCutter {
+ public:
+  enum class Event { kNone, kStart, kCut, kEnd, kUncuttable };
+
+  // Scans text from `from`; stops at the array's opening bracket, at a cut (a
+  // top-level comma at least min_run bytes past run_start), at its closing
+  // bracket, or where the scan cannot follow the text (not an array, or
+  // malformed). `at` is where it stopped: that byte, or the end of text.
+  Event Scan(std::string_view text, size_t from, size_t run_start, size_t min_run, size_t& at) {
+    for (size_t i = from; i < text.size(); ++i) {
+      const char c = text[i];
+      if (in_string_) {
+        if (escaped_) {
+          escaped_ = false;
+        } else if (c == '\\') {
+          escaped_ = true;
+        } else if (c == '"') {
+          in_string_ = false;
+        }
+        continue;
+      }
+      const bool is_space = IsJsonSpace(c);
+      if (!in_array_) {
+        if (is_space) continue;
+        at = i;
+        if (c != '[') return Event::kUncuttable;
+        in_array_ = true;
+        return Event::kStart;
+      }
+      switch (c) {
+        case '"':
+          in_string_ = true;
+          has_content_ = true;
+          break;
+        case '[':
+        case '{':
+          ++depth_;
+          has_content_ = true;
+          break;
+        case '}':
+          at = i;
+          if (--depth_ < 0) return Event::kUncuttable;
+          break;
+        case ']':
+          at = i;
+          if (depth_-- > 0) break;
+          // "[]" is empty; "[1,]" has an empty last element.
+          if (!has_content_ && elements_ > 0) return Event::kUncuttable;
+          return Event::kEnd;
+        case ',':
+          if (depth_ != 0) break;
+          at = i;
+          if (!has_content_) return Event::kUncuttable;
+          ++elements_;
+          has_content_ = false;
+          if (i - run_start >= min_run) return Event::kCut;
+          break;
+        default:
+          if (!is_space) has_content_ = true;
+          break;
+      }
+    }
+    at = text.size();
+    return Event::kNone;
+  }
+
+ private:
+  bool in_array_ = false;
+  bool in_string_ = false;
+  bool escaped_ = false;
+  bool has_content_ = false;  // the current element has a non-blank byte
+  int depth_ = 0;
+  uint64_t elements_ = 0;  // ended by a comma
+};
+
+}  // namespace
+
+// The bytes not yet parsed wait in `pending`: from the start of the current
+// run (just past the last cut) to the end of the last read. A part the cutter
+// cannot follow, one object or malformed, is read on to its end and parsed
+// like a part in memory, so it gives the same records and fails where a whole
+// read fails: in memory bounded by that part, as before.
+Status JsonRowReader::Impl::ReadStream(std::string_view part_name, lake::ObjectReader& reader,
+                                       const RecordFn& on_record) {
+  part_name_ = part_name;
+  std::string& pending = stream_pending_;
+  pending.clear();
+  ArrayCutter cutter;
+  size_t pending_offset = 0;  // where pending[0] is in the part
+  size_t run_start = 0, scanned = 0;
+  bool in_array = false, at_end = false, uncuttable = false, eof = false;
+  uint64_t next_index = 0;
+  while (!eof) {
+    if (run_start > 0) {  // drop what was parsed, once per read
+      pending.erase(0, run_start);
+      pending_offset += run_start;
+      scanned -= run_start;
+      run_start = 0;
+    }
+    if (!stream_read_buffer_) stream_read_buffer_ = std::make_unique<char[]>(kReadBytes);
+    Result<size_t> got = reader.Read(stream_read_buffer_.get(), kReadBytes);
+    if (!got) return std::move(got).error().AddContext(part_name);
+    pending.append(stream_read_buffer_.get(), *got);
+    bytes_read += *got;
+    eof = *got == 0;
+    if (uncuttable) continue;
+    if (at_end) {
+      for (size_t i = scanned; i < pending.size(); ++i) {
+        if (!IsJsonSpace(pending[i])) {
+          return Error::DataLoss("{}: malformed JSON near byte {}: content after the array",
+                                 part_name, pending_offset + i)
+              .Hint("the raw part is kept as received; re-run the extract for this date");
+        }
+      }
+      pending_offset += pending.size();
+      pending.clear();
+      scanned = 0;
+      continue;
+    }
+    while (!uncuttable && !at_end) {
+      size_t at = 0;
+      const ArrayCutter::Event event = cutter.Scan(pending, scanned, run_start, window_bytes_, at);
+      if (event == ArrayCutter::Event::kNone) {
+        scanned = at;
+        break;
+      }
+      if (event == ArrayCutter::Event::kUncuttable) {
+        uncuttable = true;
+      } else if (event == ArrayCutter::Event::kStart) {
+        in_array = true;
+        run_start = scanned = at + 1;
+      } else {
+        const std::string_view run(pending.data() + run_start, at - run_start);
+        SLUICE_TRY(ReadWindow(run, pending_offset + run_start,
+                              /*close_array=*/true, on_record, next_index));
+        at_end = event == ArrayCutter::Event::kEnd;
+        run_start = scanned = at + 1;
+      }
+    }
+  }
+  if (at_end) return OkStatus();
+  if (in_array) {
+    const std::string_view rest(pending.data() + run_start, pending.size() - run_start);
+    return ReadWindow(rest, pending_offset + run_start, /*close_array=*/false, on_record,
+                      next_index);
+  }
+  // Never an array: one object, or not JSON. pending holds the whole part.
+  const size_t size = pending.size();
+  pending.append(simdjson::SIMDJSON_PADDING, '\0');
+  return Read(part_name, std::string_view(pending.data(), size), on_record);
 }
 
 Status JsonRowReader::Impl::ReadArray(ondemand::document& doc, const RecordFn& on_record,
@@ -486,24 +659,7 @@ Status JsonRowReader::ReadPaddedPart(std::string_view part_name, std::string_vie
 
 Status JsonRowReader::ReadPart(std::string_view part_name, lake::ObjectReader& reader,
                                const RecordFn& on_record) {
-  size_t size = 0;
-  char* buffer = impl_->Reserve(reader.size());
-  while (true) {
-    if (size + simdjson::SIMDJSON_PADDING == impl_->capacity()) {
-      // The object grew past the size it announced: keep reading.
-      std::string_view read_so_far(buffer, size);
-      std::string copy(read_so_far);
-      buffer = impl_->Reserve(size * 2 + 4096);
-      std::copy(copy.begin(), copy.end(), buffer);
-    }
-    const size_t room = impl_->capacity() - simdjson::SIMDJSON_PADDING - size;
-    Result<size_t> got = reader.Read(buffer + size, room);
-    if (!got) return std::move(got).error().AddContext(part_name);
-    if (*got == 0) break;
-    size += *got;
-  }
-  impl_->bytes_read += size;
-  return impl_->ReadOwnBuffer(part_name, size, on_record);
+  return impl_->ReadStream(part_name, reader, on_record);
 }
 
 uint64_t JsonRowReader::bytes_read() const { return impl_->bytes_read; }

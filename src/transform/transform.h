@@ -144,12 +144,15 @@ struct JsonRecord {
 Status CastRecord(const RowSchema& schema, const JsonRecord& record, std::vector<Cell>& cells);
 
 // Streams the records of raw parts: a top-level array of records, or one
-// object as one record. Each part is read whole into one reused padded buffer
-// (simdjson On-Demand needs the bytes in memory, and a part is one API page),
-// so memory is bounded by the largest part, never by the input. An array
-// larger than window_bytes (an unpaginated resource) is parsed a window of
-// whole records at a time, so simdjson's own buffers, which would be several
-// times the part's size, stay those of one window.
+// object as one record. simdjson On-Demand needs the bytes it parses in
+// memory, so an array larger than window_bytes (an unpaginated resource) is
+// cut at its top-level commas and parsed a window of whole records at a time:
+// simdjson's own buffers, which would be several times the part's size, stay
+// those of one window. A part read from an ObjectReader is cut as its bytes
+// arrive, so it is never held whole either: memory is a window, one record
+// and one read. (A part that is not an array, or is malformed, is read to its
+// end and parsed whole: it gives the same records, or fails as the whole
+// would.)
 class JsonRowReader {
  public:
   using RecordFn = std::function<Status(const JsonRecord&)>;
@@ -164,7 +167,8 @@ class JsonRowReader {
   // on_record returns. JSON that is malformed (or a top level that is neither
   // an array nor an object) is kDataLoss naming part_name and the byte offset.
   Status ReadPart(std::string_view part_name, std::string_view json, const RecordFn& on_record);
-  // The same, reading the part from reader (its bytes are counted in bytes_read()).
+  // The same, reading the part from reader as it arrives (its bytes are
+  // counted in bytes_read()).
   Status ReadPart(std::string_view part_name, lake::ObjectReader& reader,
                   const RecordFn& on_record);
   // The same, parsing json in place, without a copy: the kPadding bytes after

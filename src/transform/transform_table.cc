@@ -1,4 +1,6 @@
 // TransformTable: one table's raw parts -> its clean partition.
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
 #include <set>
@@ -79,11 +81,25 @@ Status TableRun::Run(TransformReport& report) {
 }
 
 Status TableRun::ReadParts() {
+  // Free blocks under the mmap threshold stay in the heap's free lists: the
+  // manifest's parse tree before the first part, then what thousands of parts
+  // leave behind. The heap's resident pages grew with the input (2.4 MiB at
+  // 500 pages of photos, 18.6 MiB at 5,000) while what was in use did not.
+  // Trimming first and then every kTrimEveryBytes gives the free pages back,
+  // for a few hundred microseconds each time.
+  constexpr uint64_t kTrimEveryBytes = uint64_t{64} << 20;
+  malloc_trim(0);
+  uint64_t trimmed_at = reader_.bytes_read();
   PartReadAhead parts(request_.store, request_.raw_part_keys);
   for (const std::string& key : request_.raw_part_keys) {
-    SLUICE_ASSIGN_OR_RETURN(std::string_view json, parts.Next());
-    SLUICE_TRY(reader_.ReadPaddedPart(
-        key, json, [&](const JsonRecord& record) { return OnRecord(key, record); }));
+    if (reader_.bytes_read() - trimmed_at >= kTrimEveryBytes) {
+      malloc_trim(0);
+      trimmed_at = reader_.bytes_read();
+    }
+    SLUICE_ASSIGN_OR_RETURN(PartReadAhead::Part part, parts.Next());
+    auto on_record = [&](const JsonRecord& record) { return OnRecord(key, record); };
+    SLUICE_TRY(part.pieces != nullptr ? reader_.ReadPart(key, *part.pieces, on_record)
+                                      : reader_.ReadPaddedPart(key, part.whole, on_record));
   }
   return OkStatus();
 }
@@ -165,7 +181,8 @@ Status TableRun::DeleteStale(TransformReport& report) {
 
 Result<TransformReport> TransformTable(const TransformRequest& request) {
   const auto started = std::chrono::steady_clock::now();
-  const std::string context = fmt::format("transform table {} ds {}", request.table.name, request.ds);
+  const std::string context =
+      fmt::format("transform table {} ds {}", request.table.name, request.ds);
   auto with_context = [&context](Error error) { return std::move(error).AddContext(context); };
   if (Status valid = ValidateRequest(request); !valid) return with_context(valid.error());
   Result<RowSchema> schema = RowSchema::Make(request.table);
@@ -174,9 +191,9 @@ Result<TransformReport> TransformTable(const TransformRequest& request) {
       request.clean_bucket.empty() ? request.pipeline.lake.clean_bucket : request.clean_bucket;
   TransformReport report;
   report.table = request.table.name;
-  TableRun run(request, *schema,
-               CleanPartitionPrefix(bucket, request.pipeline.source.name, request.table.name,
-                                    request.ds));
+  TableRun run(
+      request, *schema,
+      CleanPartitionPrefix(bucket, request.pipeline.source.name, request.table.name, request.ds));
   if (Status done = run.Run(report); !done) return with_context(done.error());
   report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);

@@ -20,12 +20,34 @@ struct ReadResult {
   Status status;
 };
 
-ReadResult ReadWithWindow(const TableSpec& table, std::string_view json, size_t window_bytes) {
+// A part as an ObjectReader giving at most read_bytes a read; counts what it gave.
+class PartReader final : public lake::ObjectReader {
+ public:
+  PartReader(std::string_view bytes, size_t read_bytes) : bytes_(bytes), read_bytes_(read_bytes) {}
+  Result<size_t> Read(char* buffer, size_t capacity) override {
+    const size_t n = std::min({capacity, read_bytes_, bytes_.size() - given_});
+    std::copy_n(bytes_.data() + given_, n, buffer);
+    given_ += n;
+    return n;
+  }
+  uint64_t size() const override { return bytes_.size(); }
+  size_t given() const { return given_; }
+
+ private:
+  std::string_view bytes_;
+  size_t read_bytes_;
+  size_t given_ = 0;
+};
+
+// read_bytes 0: the part in memory; else streamed from a PartReader.
+ReadResult ReadWithWindow(const TableSpec& table, std::string_view json, size_t window_bytes,
+                          size_t read_bytes = 0) {
   ReadResult result;
   Result<RowSchema> schema = RowSchema::Make(table);
   EXPECT_TRUE(schema) << schema.error().message();
   JsonRowReader reader(*schema, window_bytes);
-  result.status = reader.ReadPart("raw/test/part-00000.json", json, [&](const JsonRecord& record) {
+  PartReader streamed(json, read_bytes);
+  auto on_record = [&](const JsonRecord& record) {
     EXPECT_EQ(record.index, result.rows.size());
     Row row;
     for (size_t i = 0; i < record.values.size(); ++i) {
@@ -38,15 +60,18 @@ ReadResult ReadWithWindow(const TableSpec& table, std::string_view json, size_t 
     result.raw.emplace_back(record.raw_json);
     result.problems.emplace_back(record.problem);
     return OkStatus();
-  });
+  };
+  result.status = read_bytes == 0
+                      ? reader.ReadPart("raw/test/part-00000.json", json, on_record)
+                      : reader.ReadPart("raw/test/part-00000.json", streamed, on_record);
+  if (read_bytes != 0 && result.status) {
+    EXPECT_EQ(reader.bytes_read(), json.size());
+  }
   return result;
 }
 
-// Every part is read twice: whole, and cut into windows of one record each,
-// which must give the same records, the same raw text and the same error.
-ReadResult ReadAll(const TableSpec& table, std::string_view json) {
-  ReadResult whole = ReadWithWindow(table, json, JsonRowReader::kWindowBytes);
-  ReadResult windowed = ReadWithWindow(table, json, 1);
+// A read in windows must give the records, raw text and error of the whole read.
+void CompareWithWhole(const ReadResult& whole, const ReadResult& windowed) {
   if (whole.status) {
     // A malformed part may fail before its first record whole (simdjson checks
     // the structure first) and after some records in windows: only its error is
@@ -59,6 +84,17 @@ ReadResult ReadAll(const TableSpec& table, std::string_view json) {
       << (whole.status ? windowed.status.error().ToString() : whole.status.error().ToString());
   if (!whole.status && !windowed.status) {
     EXPECT_EQ(windowed.status.error().code(), whole.status.error().code());
+  }
+}
+
+// Every part is read whole, and cut into windows of one record each, in
+// memory and streamed a few bytes at a time, and streamed in default windows.
+ReadResult ReadAll(const TableSpec& table, std::string_view json) {
+  ReadResult whole = ReadWithWindow(table, json, JsonRowReader::kWindowBytes);
+  for (const auto& [window_bytes, read_bytes] :
+       {std::pair<size_t, size_t>{1, 0}, {1, 3}, {JsonRowReader::kWindowBytes, 5}}) {
+    SCOPED_TRACE(fmt::format("window {}, reads of {}", window_bytes, read_bytes));
+    CompareWithWhole(whole, ReadWithWindow(table, json, window_bytes, read_bytes));
   }
   return whole;
 }
@@ -314,6 +350,51 @@ TEST(JsonRowReader, AnErrorInALaterWindowNamesItsByteInThePart) {
   ASSERT_FALSE(windowed.status);
   EXPECT_EQ(windowed.rows.size(), 2u);
   EXPECT_EQ(windowed.status.error().message(), whole.status.error().message());
+}
+
+// A part streamed from a reader is parsed as it arrives: its first records
+// come before most of it was read, and the messages of its errors name the
+// byte in the part, as a whole read does.
+TEST(JsonRowReader, AStreamedPartGivesRecordsBeforeItIsReadWhole) {
+  const TableSpec table =
+      Table({{"id", ColumnType::kBigint, "id", true}, {"s", ColumnType::kText, "s", false}});
+  Result<RowSchema> schema = RowSchema::Make(table);
+  ASSERT_TRUE(schema);
+  std::string json = "[";
+  uint64_t written = 0;
+  for (int i = 0; json.size() < (size_t{8} << 20); ++i, ++written) {
+    json +=
+        fmt::format("{}{{\"id\":{},\"s\":\"{}\"}}", i ? ",\n" : "", i, std::string(i % 90, 'x'));
+  }
+  json += "]\n";
+  JsonRowReader reader(*schema);
+  PartReader part(json, 64 << 10);
+  size_t given_at_first_record = 0;
+  uint64_t records = 0;
+  ASSERT_TRUE(reader.ReadPart("big", part, [&](const JsonRecord& record) {
+    if (records++ == 0) given_at_first_record = part.given();
+    EXPECT_EQ(record.index + 1, records);
+    EXPECT_EQ(record.values[1].text.size(), record.index % 90);
+    return OkStatus();
+  }));
+  EXPECT_LT(given_at_first_record, 2 * JsonRowReader::kWindowBytes);
+  EXPECT_EQ(part.given(), json.size());
+  EXPECT_EQ(records, written);
+
+  for (const auto& [broken, what] :
+       {std::pair<std::string, std::string>{json.substr(0, json.size() - 2), "incomplete"},
+        {json + " x", "content after the array"},
+        {json.substr(0, json.size() / 2) + ",," + json.substr(json.size() / 2), "near byte"}}) {
+    SCOPED_TRACE(what);
+    const ReadResult whole = ReadWithWindow(table, broken, JsonRowReader::kWindowBytes);
+    const ReadResult streamed =
+        ReadWithWindow(table, broken, JsonRowReader::kWindowBytes, 64 << 10);
+    ASSERT_FALSE(whole.status);
+    ASSERT_FALSE(streamed.status);
+    EXPECT_EQ(streamed.status.error().code(), Code::kDataLoss);
+    EXPECT_NE(streamed.status.error().message().find("part-00000.json"), std::string::npos)
+        << streamed.status.error().message();
+  }
 }
 
 TEST(JsonRowReader, CallbackErrorStopsTheRead) {
