@@ -80,7 +80,7 @@ struct SourceSpec {
   std::string name = "source";  // raw/<name>/... and clean/<name>/...
   std::string connection;       // connection id, e.g. "jsonplaceholder"
   std::vector<ResourceSpec> resources;
-  int concurrency = 4;  // resources fetched at once
+  int concurrency = 4;  // requests in flight: resources, and pages fetched ahead
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds total_timeout{60000};
   int max_attempts = 4;  // per request, first try included

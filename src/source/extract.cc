@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <deque>
+#include <future>
 #include <system_error>
 #include <thread>
 
@@ -132,11 +134,42 @@ struct Page {
   HttpResponse response;
 };
 
+// Requests an extraction may add to those of its resources' workers, which
+// hold one each: pages fetched ahead take them, and give them back when done.
+class RequestSlots {
+ public:
+  explicit RequestSlots(int free) : free_(std::max(0, free)) {}
+  bool TryTake() {
+    int free = free_.load();
+    while (free > 0) {
+      if (free_.compare_exchange_weak(free, free - 1)) return true;
+    }
+    return false;
+  }
+  void Give(int count = 1) { free_ += count; }
+
+ private:
+  std::atomic<int> free_;
+};
+
+// A page requested before the one before it arrived: its URL is the guess
+// that page-numbered pagination goes on, and Next() confirms or refutes it.
+struct PageAhead {
+  std::string url;
+  std::string key;
+  std::future<Result<Page>> page;
+};
+
+std::string PartName(size_t index) { return fmt::format("part-{:05d}.json", index); }
+
 // One resource's extraction: the request, the counts, and the retry loop.
 class ResourceRun {
  public:
-  ResourceRun(const ExtractRequest& request, const ResourceSpec& resource)
-      : request_(request), resource_(resource), policy_(RetryPolicy::FromSource(request.source)) {}
+  ResourceRun(const ExtractRequest& request, const ResourceSpec& resource, RequestSlots& slots)
+      : request_(request),
+        resource_(resource),
+        policy_(RetryPolicy::FromSource(request.source)),
+        slots_(slots) {}
 
   Result<RawManifest> Run();
   uint64_t requests() const { return requests_; }
@@ -149,13 +182,18 @@ class ResourceRun {
   Error GiveUp(const HttpRequest& request, Result<HttpResponse> response, int attempt,
                RawPartWriter& writer);
   Status ClearRun(const std::string& prefix);
+  void FetchAhead(const Paginator& paginator, const std::string& prefix, size_t first_part);
+  Status DiscardAhead();
 
   const ExtractRequest& request_;
   const ResourceSpec& resource_;
   RetryPolicy policy_;
+  RequestSlots& slots_;
   Credentials credentials_;
-  uint64_t requests_ = 0;
-  uint64_t retries_ = 0;
+  std::atomic<uint64_t> requests_ = 0;
+  std::atomic<uint64_t> retries_ = 0;
+  bool may_fetch_ahead_ = true;
+  std::deque<PageAhead> ahead_;  // the parts after the one being fetched, in order
 };
 
 Status ResourceRun::ClearRun(const std::string& prefix) {
@@ -164,6 +202,46 @@ Status ResourceRun::ClearRun(const std::string& prefix) {
   auto deleted = lake::DeletePrefix(request_.store, prefix);
   if (!deleted && deleted.error().code() != Code::kNotFound) return std::move(deleted).error();
   return OkStatus();
+}
+
+// Tops up the pages in flight for this resource, up to source.concurrency
+// with the one fetched here, while the extraction has requests to spare.
+void ResourceRun::FetchAhead(const Paginator& paginator, const std::string& prefix,
+                             size_t first_part) {
+  if (!may_fetch_ahead_) return;
+  auto window = static_cast<size_t>(std::max(1, request_.source.concurrency));
+  while (ahead_.size() + 1 < window) {
+    size_t part = first_part + ahead_.size();
+    auto page_number = static_cast<int>(part + 1);
+    if (page_number > paginator.LastLikelyPage() || !slots_.TryTake()) return;
+    PageAhead ahead{
+        .url = paginator.PageUrl(page_number), .key = prefix + PartName(part), .page = {}};
+    try {
+      ahead.page = std::async(std::launch::async, [this, url = ahead.url, key = ahead.key] {
+        Result<Page> page = FetchPage(url, key);
+        slots_.Give();
+        return page;
+      });
+    } catch (const std::system_error&) {
+      slots_.Give();  // no thread to spare: the pages come one at a time
+      return;
+    }
+    ahead_.push_back(std::move(ahead));
+  }
+}
+
+// Waits for the pages fetched ahead and deletes what they stored.
+Status ResourceRun::DiscardAhead() {
+  Status status = OkStatus();
+  for (PageAhead& ahead : ahead_) {
+    ahead.page.wait();
+    for (const std::string& key : {ahead.key, ahead.key + ".failed"}) {
+      Status deleted = request_.store.Delete(key);
+      if (!deleted && deleted.error().code() != Code::kNotFound && status) status = deleted;
+    }
+  }
+  ahead_.clear();
+  return status;
 }
 
 Result<RawManifest> ResourceRun::Run() {
@@ -178,15 +256,33 @@ Result<RawManifest> ResourceRun::Run() {
   std::string base_url = SplitCredentials(r.base_url, credentials_);
   Paginator paginator(JoinUrl(base_url, resource_.path), resource_.pagination, r.options.max_pages);
   std::optional<std::string> url = paginator.FirstUrl();
+  auto fail = [&](Error error, size_t part) {
+    (void)DiscardAhead();  // the first error is the one to report
+    return std::move(error).AddContext(PartName(part));
+  };
   while (url) {
-    std::string part_name = fmt::format("part-{:05d}.json", manifest.parts.size());
-    auto page = FetchPage(*url, prefix + part_name);
-    if (!page) return std::move(page).error().AddContext(part_name);
+    size_t part = manifest.parts.size();
+    std::optional<PageAhead> fetched_ahead;
+    if (!ahead_.empty()) {
+      fetched_ahead = std::move(ahead_.front());
+      ahead_.pop_front();
+    }
+    FetchAhead(paginator, prefix, part + 1);
+    auto page =
+        fetched_ahead ? fetched_ahead->page.get() : FetchPage(*url, prefix + PartName(part));
+    if (!page) return fail(std::move(page).error(), part);
     manifest.records += page->part.records;
     manifest.bytes += page->part.bytes;
     manifest.fetched_at = page->part.fetched_at;
     manifest.parts.push_back(std::move(page->part));
-    SLUICE_ASSIGN_OR_RETURN(url, paginator.Next(page->response, manifest.parts.back().records));
+    auto next = paginator.Next(page->response, manifest.parts.back().records);
+    if (!next) return fail(std::move(next).error(), part);
+    url = std::move(*next);
+    if (!ahead_.empty() && (!url || ahead_.front().url != *url)) {
+      // The server ended the resource, or named a next page other than the guess.
+      if (url) may_fetch_ahead_ = false;
+      SLUICE_TRY(DiscardAhead());
+    }
   }
   manifest.complete = true;
   manifest.key = prefix + "_manifest.json";
@@ -267,16 +363,15 @@ Result<Page> ResourceRun::FinishPage(const HttpRequest& request, HttpResponse re
   return Page{.part = std::move(part), .response = std::move(response)};
 }
 
-}  // namespace
-
-Result<ExtractReport> ExtractResource(const ExtractRequest& request, const ResourceSpec& resource) {
+Result<ExtractReport> ExtractWithSlots(const ExtractRequest& request, const ResourceSpec& resource,
+                                       RequestSlots& slots) {
   auto started = request.clock.SteadyNow();
   std::string where = fmt::format("extract {}/{} ds={} run={}", request.source.name, resource.name,
                                   request.ds, request.run_id);
   if (auto valid = CheckRequest(request, resource); !valid) {
     return std::move(valid).error().AddContext(where);
   }
-  ResourceRun run(request, resource);
+  ResourceRun run(request, resource, slots);
   auto manifest = run.Run();
   if (!manifest) {
     Add(&SourceCounters::failures, request.options);
@@ -296,14 +391,23 @@ Result<ExtractReport> ExtractResource(const ExtractRequest& request, const Resou
   return report;
 }
 
+}  // namespace
+
+Result<ExtractReport> ExtractResource(const ExtractRequest& request, const ResourceSpec& resource) {
+  RequestSlots slots(request.source.concurrency - 1);
+  return ExtractWithSlots(request, resource, slots);
+}
+
 Result<std::vector<ExtractReport>> ExtractAll(const ExtractRequest& request) {
   const std::vector<ResourceSpec>& resources = request.source.resources;
   std::vector<std::optional<Result<ExtractReport>>> results(resources.size());
   std::atomic<size_t> next{0};
+  RequestSlots slots(0);
   auto work = [&] {
     for (size_t i = next++; i < resources.size(); i = next++) {
-      results[i] = ExtractResource(request, resources[i]);
+      results[i] = ExtractWithSlots(request, resources[i], slots);
     }
+    slots.Give();  // no resource left for this worker: its request goes to pages ahead
   };
   size_t workers = std::clamp<size_t>(static_cast<size_t>(std::max(1, request.source.concurrency)),
                                       1, std::max<size_t>(1, resources.size()));
@@ -313,6 +417,7 @@ Result<std::vector<ExtractReport>> ExtractAll(const ExtractRequest& request) {
   } catch (const std::system_error&) {
     // Fewer threads than asked for: the ones running, and this one, share the work.
   }
+  slots.Give(std::max(1, request.source.concurrency) - static_cast<int>(threads.size() + 1));
   work();
   for (std::thread& thread : threads) thread.join();
 

@@ -168,12 +168,21 @@ std::string Paginator::PageUrl(int page) const {
 
 std::string Paginator::FirstUrl() const { return spec_.enabled ? PageUrl(1) : resource_url_; }
 
+int Paginator::LastLikelyPage() const {
+  if (!spec_.enabled || pages_ == 0) return 0;
+  if (!total_) return max_pages_;
+  auto page_size = static_cast<uint64_t>(std::max(1, spec_.page_size));
+  uint64_t pages = (*total_ + page_size - 1) / page_size;
+  return static_cast<int>(std::min<uint64_t>(pages, static_cast<uint64_t>(max_pages_)));
+}
+
 Result<std::optional<std::string>> Paginator::Next(const HttpResponse& page,
                                                    uint64_t page_records) {
   ++pages_;
   records_ += page_records;
   fetched_.insert(current_url_);
   if (!spec_.enabled || page_records == 0) return std::nullopt;
+  if (auto total = ParseCount(page.Header("x-total-count"))) total_ = total;
   std::optional<std::string> next;
   if (auto link = page.Header("link")) {
     // A Link header is authoritative: without rel="next" this is the last page.

@@ -37,8 +37,15 @@ class Paginator {
   // (a next URL already fetched), pages past max_pages, or a link to another origin.
   Result<std::optional<std::string>> Next(const HttpResponse& page, uint64_t page_records);
 
- private:
+  // The URL of page `page` (1-based) of page-numbered pagination.
   std::string PageUrl(int page) const;
+  // The highest page number worth requesting before the pages in between
+  // arrive: 0 before the first page and without pagination; from the first
+  // page's X-Total-Count when the server sent one, else max_pages. Next()
+  // still decides which pages belong to the resource.
+  int LastLikelyPage() const;
+
+ private:
   Result<std::string> CheckNext(std::string next_url);
 
   std::string resource_url_;
@@ -46,6 +53,7 @@ class Paginator {
   int max_pages_;
   int pages_ = 0;
   uint64_t records_ = 0;
+  std::optional<uint64_t> total_;
   std::string current_url_;
   std::set<std::string> fetched_;
 };

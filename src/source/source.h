@@ -170,11 +170,15 @@ struct ExtractReport {
 // Fetches one resource into its raw partition for (ds, run_id). Anything left
 // under that run's prefix by an earlier attempt is deleted first (manifest
 // first), so the partition is complete exactly when the manifest exists.
+// Page-numbered pages after the first are fetched ahead, up to
+// source.concurrency in flight; the guesses the server does not confirm are
+// deleted before this returns.
 Result<ExtractReport> ExtractResource(const ExtractRequest& request, const ResourceSpec& resource);
 
-// Every resource of request.source, at most source.concurrency at once. Each
-// resource runs to its end; if any failed, the error of the first failed
-// resource (in declaration order) is returned, its context naming all of them.
+// Every resource of request.source, at most source.concurrency requests at
+// once: a worker per resource, and the workers left without one lend their
+// request to pages fetched ahead. Each resource runs to its end; if any failed, the error of the
+// first failed resource (in declaration order) is returned, its context naming all of them.
 Result<std::vector<ExtractReport>> ExtractAll(const ExtractRequest& request);
 
 // ---------------------------------------------------------------------------

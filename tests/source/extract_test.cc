@@ -1,4 +1,5 @@
 // Extraction against real servers: pagination, manifests, concurrency, large bodies.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -104,7 +105,164 @@ TEST_F(ExtractTest, PaginatesUntilAShortOrEmptyPage) {
     ASSERT_TRUE(report) << report.error().ToString();
     EXPECT_EQ(report->records, static_cast<uint64_t>(c.total));
     EXPECT_EQ(report->parts, c.parts);
-    EXPECT_EQ(items.requests(), c.parts);
+    // Without a total, the pages after the first are guessed ahead, at most
+    // concurrency - 1 of them past the end; what the end refutes is deleted.
+    EXPECT_GE(items.requests(), c.parts);
+    EXPECT_LE(items.requests(), c.parts + source_.concurrency - 1);
+    EXPECT_EQ(report->requests, static_cast<uint64_t>(items.requests()));
+    EXPECT_EQ(Keys(RunPrefix("items")).size(), static_cast<size_t>(c.parts) + 1);  // + manifest
+  }
+}
+
+TEST_F(ExtractTest, PaginatesOneRequestAtATimeWithConcurrencyOne) {
+  HttpTestServer server;
+  PagedItems items(server, 25, /*send_link=*/false, /*send_total=*/false);
+  server.Start();
+  source_.concurrency = 1;
+  auto report = ExtractResource(Request(server.url()), Resource("items", 10));
+  ASSERT_TRUE(report) << report.error().ToString();
+  EXPECT_EQ(report->parts, 3);
+  EXPECT_EQ(items.requests(), 3);
+}
+
+// Pages of `page_size` items while `full_pages` lasts, then an empty page;
+// each request is held until `hold_until` are in flight at once, or a deadline.
+class HeldPages {
+ public:
+  HeldPages(HttpTestServer& server, int full_pages, int page_size, int hold_until)
+      : full_pages_(full_pages), page_size_(page_size), hold_until_(hold_until) {
+    server.server().Get("/items", [this](const httplib::Request& request, httplib::Response& r) {
+      int page = std::stoi(request.get_param_value("_page"));
+      {
+        std::unique_lock lock(mutex_);
+        most_in_flight_ = std::max(most_in_flight_, ++in_flight_);
+        changed_.notify_all();
+        changed_.wait_for(lock, std::chrono::milliseconds(500),
+                          [&] { return in_flight_ >= hold_until_; });
+        --in_flight_;
+        ++requests_;
+      }
+      int first = (page - 1) * page_size_ + 1;
+      r.set_content(page <= full_pages_ ? Items(first, first + page_size_ - 1) : "[]",
+                    "application/json");
+    });
+  }
+  int most_in_flight() {
+    std::lock_guard lock(mutex_);
+    return most_in_flight_;
+  }
+  int requests() {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  int full_pages_, page_size_, hold_until_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int in_flight_ = 0, most_in_flight_ = 0, requests_ = 0;
+};
+
+TEST_F(ExtractTest, FetchesPagesAheadWithinTheBound) {
+  HttpTestServer server;
+  HeldPages pages(server, /*full_pages=*/12, /*page_size=*/5, /*hold_until=*/3);
+  server.Start();
+  source_.concurrency = 3;
+  auto report = ExtractResource(Request(server.url()), Resource("items", 5));
+  ASSERT_TRUE(report) << report.error().ToString();
+  EXPECT_EQ(report->records, 60u);
+  EXPECT_EQ(report->parts, 13);  // the empty page ends it
+  EXPECT_EQ(pages.most_in_flight(), 3);
+  EXPECT_LE(pages.requests(), 13 + 2);
+  std::vector<std::string> keys = Keys(RunPrefix("items"));
+  ASSERT_EQ(keys.size(), 14u);
+  for (int part = 0; part < 13; ++part) {
+    EXPECT_EQ(keys[part + 1], fmt::format("part-{:05d}.json", part));
+    EXPECT_EQ(Read(RunPrefix("items") + keys[part + 1]),
+              part < 12 ? Items(part * 5 + 1, part * 5 + 5) : "[]");
+  }
+  auto manifest = ReadRawManifest(*store_, RunPrefix("items") + "_manifest.json");
+  ASSERT_TRUE(manifest) << manifest.error().ToString();
+  ASSERT_EQ(manifest->parts.size(), 13u);
+  EXPECT_EQ(manifest->parts[7].url, server.url() + "/items?_page=8&_limit=5");
+}
+
+TEST_F(ExtractTest, ExtractAllLendsIdleWorkersToPagesAhead) {
+  HttpTestServer server;
+  HeldPages pages(server, /*full_pages=*/8, /*page_size=*/5, /*hold_until=*/4);
+  server.server().Get("/single", [](const httplib::Request&, httplib::Response& r) {
+    r.set_content("[1]", "application/json");
+  });
+  server.Start();
+  source_.concurrency = 4;
+  source_.resources = {Resource("items", 5), Resource("single")};
+  source_.resources[1].path = "/single";
+  auto reports = ExtractAll(Request(server.url()));
+  ASSERT_TRUE(reports) << reports.error().ToString();
+  EXPECT_EQ((*reports)[0].records, 40u);
+  EXPECT_EQ(pages.most_in_flight(), 4);  // three workers had no second resource to fetch
+  EXPECT_EQ(counters_.requests, (*reports)[0].requests + 1);
+}
+
+TEST_F(ExtractTest, APageTheLinkHeaderDoesNotConfirmIsThrownAway) {
+  HttpTestServer server;
+  std::atomic<int> requests{0};
+  // Cursor pagination behind page-numbered requests: the Link header names
+  // "?_page=1&_limit=10&cursor=N", never the guessed "?_page=N&_limit=10".
+  server.server().Get("/items", [&](const httplib::Request& request, httplib::Response& r) {
+    ++requests;
+    int cursor = request.has_param("cursor") ? std::stoi(request.get_param_value("cursor")) : 0;
+    r.set_content(Items(cursor * 10 + 1, cursor * 10 + (cursor < 2 ? 10 : 5)), "application/json");
+    if (cursor < 2) {
+      r.set_header("Link",
+                   fmt::format("</items?_page=1&_limit=10&cursor={}>; rel=\"next\"", cursor + 1));
+    }
+  });
+  server.Start();
+  source_.concurrency = 4;
+  auto report = ExtractResource(Request(server.url()), Resource("items", 10));
+  ASSERT_TRUE(report) << report.error().ToString();
+  EXPECT_EQ(report->records, 25u);
+  EXPECT_EQ(report->parts, 3);
+  EXPECT_THAT(Keys(RunPrefix("items")), ElementsAre("_manifest.json", "part-00000.json",
+                                                    "part-00001.json", "part-00002.json"));
+  EXPECT_EQ(Read(RunPrefix("items") + "part-00001.json"), Items(11, 20));
+  EXPECT_EQ(Read(RunPrefix("items") + "part-00002.json"), Items(21, 25));
+  // Fetching ahead stops at the first refuted guess.
+  EXPECT_LE(requests.load(), 3 + 3);
+}
+
+TEST_F(ExtractTest, AFailedPageAheadFailsTheResourceOnlyWhenItBelongsToIt) {
+  for (int failing_page : {2, 4}) {
+    SCOPED_TRACE(failing_page);
+    HttpTestServer server;
+    // Pages 1 and 2 are full, 3 is short; failing_page answers 400.
+    server.server().Get("/items", [&](const httplib::Request& request, httplib::Response& r) {
+      int page = std::stoi(request.get_param_value("_page"));
+      if (page == failing_page) {
+        r.status = 400;
+        r.set_content("bad page", "text/plain");
+        return;
+      }
+      r.set_content(page <= 2   ? Items(page * 10 - 9, page * 10)
+                    : page == 3 ? Items(21, 24)
+                                : "[]",
+                    "application/json");
+    });
+    server.Start();
+    source_.concurrency = 4;
+    auto report = ExtractResource(Request(server.url()), Resource("items", 10));
+    if (failing_page == 2) {
+      ASSERT_FALSE(report);
+      EXPECT_EQ(report.error().code(), Code::kInvalidArgument);
+      EXPECT_THAT(report.error().ToString(), HasSubstr("part-00001.json"));
+      EXPECT_THAT(Keys(RunPrefix("items")), ElementsAre("part-00000.json"));  // no manifest
+    } else {
+      ASSERT_TRUE(report) << report.error().ToString();
+      EXPECT_EQ(report->records, 24u);
+      EXPECT_THAT(Keys(RunPrefix("items")), ElementsAre("_manifest.json", "part-00000.json",
+                                                        "part-00001.json", "part-00002.json"));
+    }
   }
 }
 
