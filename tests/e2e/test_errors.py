@@ -1,6 +1,7 @@
 """Bad input and unreachable services: one clear line on stderr, a non-zero
 exit, nothing half-written, never a crash."""
 import http.server
+import json
 import re
 import threading
 from pathlib import Path
@@ -109,3 +110,18 @@ def test_bad_response_body_fails_and_is_kept_for_inspection(sluice, database, mo
     assert not list(lake.glob("raw/jsonplaceholder/*/ds=2025-03-15/run=*/_manifest.json"))
     assert not list(lake.glob("clean/jsonplaceholder/*/ds=2025-03-15/schema.json"))
     assert database.scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'jsonplaceholder'") == "0"
+
+
+def test_a_broken_raw_part_fails_processing_naming_its_table(sluice):
+    sluice.run("tasks", "run", FLAGSHIP, "raw_data_collection_task", "--date", "2025-03-19")
+    lake = Path(sluice.env["SLUICE_CONN_LAKE"].removeprefix("file://"))
+    [users_part] = lake.glob("raw/jsonplaceholder/users/ds=2025-03-19/run=*/part-00000.json")
+    users_part.write_text('[{"id": 1, "name": "a"}, {"id": 2, "na')
+    result = sluice.run("tasks", "run", FLAGSHIP, "raw_data_processing_task", "--date",
+                        "2025-03-19", check=False)
+    assert_one_line_error(result, "table users", "part-00000.json")
+    # The tables transformed beside it are whole; users has no clean partition.
+    assert not (lake / "clean/jsonplaceholder/users/ds=2025-03-19/schema.json").exists()
+    for schema in lake.glob("clean/jsonplaceholder/*/ds=2025-03-19/schema.json"):
+        table = json.loads(schema.read_text())
+        assert table["rows"] == table["records_in"] - table["duplicates"] - table["quarantined"]
