@@ -1,5 +1,7 @@
 #include "lake/s3_client.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 #include <random>
@@ -41,6 +43,21 @@ std::string CanonicalUri(const S3Config& config, const S3Request& request) {
   return uri;
 }
 
+constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
+
+// 127.0.0.0/8, ::1 and localhost: no network between this process and the server.
+bool IsLoopbackHost(std::string_view host) {
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  std::string text(host);
+  in_addr v4{};
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, text.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+  return text == "localhost";
+}
+
 }  // namespace
 
 std::string S3Config::Describe() const {
@@ -71,10 +88,17 @@ Result<S3Config> ParseS3Url(const Url& url, const LakeOptions& options) {
                                   url.ToString(), style);
   }
   config.virtual_style = style == "virtual";
+  std::string payload = url.QueryOr("payload", "auto");
+  if (payload != "auto" && payload != "signed" && payload != "unsigned") {
+    return Error::InvalidArgument("lake URL {}: payload must be auto, signed or unsigned, not '{}'",
+                                  url.ToString(), payload);
+  }
+  config.sign_payload =
+      payload == "signed" || (payload == "auto" && !config.tls && !IsLoopbackHost(config.host));
   for (const auto& [name, value] : url.query) {
-    if (name != "tls" && name != "region" && name != "style") {
+    if (name != "tls" && name != "region" && name != "style" && name != "payload") {
       return Error::InvalidArgument("lake URL {}: unknown parameter '{}'", url.ToString(), name)
-          .Hint("known parameters: tls, region, style");
+          .Hint("known parameters: tls, region, style, payload");
     }
   }
   if (!url.user.empty() || url.has_password) {
@@ -204,8 +228,9 @@ Result<std::unique_ptr<S3Transfer>> S3Client::Prepare(const S3Request& request) 
   std::string host = HostHeader(config_, request.bucket);
   transfer->url_ = fmt::format("{}://{}{}{}{}", config_.tls ? "https" : "http", host, uri,
                                query.empty() ? "" : "?", query);
-  std::string payload_hash = request.body_sha256.empty() ? sigv4::Sha256Hex(request.body)
-                                                         : std::string(request.body_sha256);
+  std::string payload_hash = !config_.sign_payload         ? std::string(kUnsignedPayload)
+                             : request.body_sha256.empty() ? sigv4::Sha256Hex(request.body)
+                                                           : std::string(request.body_sha256);
   std::string amz_date = sigv4::AmzDate(clock_->Now());
   sigv4::Request signing{request.method, uri, request.query, request.headers, payload_hash};
   signing.headers.emplace_back("host", host);

@@ -26,6 +26,9 @@ struct S3Config {
   std::optional<int> port;
   std::string region = "us-east-1";
   bool virtual_style = false;
+  // x-amz-content-sha256 is the body's SHA-256 when true, UNSIGNED-PAYLOAD
+  // when false: then the body's integrity rests on its CRC-32 and the link.
+  bool sign_payload = true;
   sigv4::Credentials credentials;
   LakeOptions options;
 
@@ -33,8 +36,10 @@ struct S3Config {
   std::string Describe() const;
 };
 
-// Parses s3://KEY:SECRET@host:port?tls=false&region=...&style=path|virtual and
-// registers the keys as secrets.
+// Parses s3://KEY:SECRET@host:port?tls=false&region=...&style=path|virtual
+// &payload=auto|signed|unsigned and registers the keys as secrets. `auto`
+// signs the payload only where a body could be changed on its way without
+// TLS noticing: over plain HTTP to a host other than this machine.
 Result<S3Config> ParseS3Url(const Url& url, const LakeOptions& options);
 
 struct S3Request {

@@ -8,8 +8,9 @@
 //
 // Every body goes with its CRC-32 (x-amz-checksum-crc32), which the server
 // checks and keeps: it is what buckets with Object Lock ask for instead of
-// Content-MD5, at a fifth of MD5's cost per byte. The signed SHA-256 of the
-// payload stays, so integrity never rests on the CRC alone.
+// Content-MD5, at a fifth of MD5's cost per byte. Where the payload is signed
+// (payload=signed, or auto over plain HTTP to another machine) its SHA-256
+// goes too, so integrity there never rests on the CRC alone.
 #include <deque>
 #include <future>
 #include <pugixml.hpp>

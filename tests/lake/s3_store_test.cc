@@ -44,6 +44,8 @@ class S3StoreTest : public ::testing::Test {
       EXPECT_EQ(text.find(secret), std::string::npos) << text;
   }
 
+  static void ExpectMultipartCrc32(const std::string& url, ObjectStore& store);
+
   VersityServer server_;
   std::unique_ptr<ObjectStore> store_;
 };
@@ -168,14 +170,53 @@ std::string StoredCrc32(const std::string& url, const std::string& bucket, const
   return response ? response->Header("x-amz-checksum-crc32") : "";
 }
 
-TEST_F(S3StoreTest, EveryUploadCarriesACrc32TheServerChecksAndKeeps) {
-  const std::string small = PatternBytes(1000);
-  ASSERT_TRUE(PutString(*store_, "raw/small.bin", small));
-  EXPECT_EQ(StoredCrc32(server_.Url(), "raw", "small.bin"), sigv4::Crc32Base64(small));
+TEST_F(S3StoreTest, ThePayloadIsSignedOnlyOffThisMachineWithoutTls) {
+  struct Case {
+    const char* url;
+    bool signed_payload;
+  } cases[] = {
+      {"s3://a:b@127.0.0.1:1?tls=false", false},
+      {"s3://a:b@127.8.9.10:1?tls=false", false},
+      {"s3://a:b@localhost:1?tls=false", false},
+      {"s3://a:b@10.0.0.5:9000?tls=false", true},
+      {"s3://a:b@127.example.com:1?tls=false", true},
+      {"s3://a:b@s3.eu-west-1.amazonaws.com?region=eu-west-1", false},
+      {"s3://a:b@127.0.0.1:1?tls=false&payload=signed", true},
+      {"s3://a:b@s3.eu-west-1.amazonaws.com?payload=signed", true},
+      {"s3://a:b@10.0.0.5:9000?tls=false&payload=unsigned", false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.url);
+    auto config = ParseS3Url(Url::Parse(c.url).value(), TestOptions());
+    ASSERT_TRUE(config) << config.error().ToString();
+    EXPECT_EQ(config->sign_payload, c.signed_payload);
+  }
+  auto bad = ParseS3Url(Url::Parse("s3://a:b@h:1?payload=maybe").value(), TestOptions());
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code(), Code::kInvalidArgument);
+  EXPECT_NE(bad.error().message().find("payload must be auto, signed or unsigned"),
+            std::string::npos);
+}
 
+TEST_F(S3StoreTest, EveryUploadCarriesACrc32TheServerChecksAndKeeps) {
+  // On 127.0.0.1 the payload goes unsigned; `payload=signed` adds its SHA-256.
+  for (const char* payload : {"", "&payload=signed"}) {
+    SCOPED_TRACE(payload);
+    std::string url = server_.Url() + payload;
+    auto store = Open(url);
+    ASSERT_NE(store, nullptr);
+    const std::string small = PatternBytes(1000);
+    ASSERT_TRUE(PutString(*store, "raw/small.bin", small));
+    EXPECT_EQ(StoredCrc32(url, "raw", "small.bin"), sigv4::Crc32Base64(small));
+    EXPECT_EQ(GetString(*store, "raw/small.bin").value(), small);
+    ExpectMultipartCrc32(url, *store);
+  }
+}
+
+void S3StoreTest::ExpectMultipartCrc32(const std::string& url, ObjectStore& store) {
   // A multipart object's checksum is the CRC-32 of its parts' CRC-32s, "-<parts>".
   const std::string big = PatternBytes((10u << 20) + 7);
-  ASSERT_TRUE(PutString(*store_, "raw/big.bin", big));
+  ASSERT_TRUE(PutString(store, "raw/big.bin", big));
   std::string part_crcs;
   for (size_t at = 0; at < big.size(); at += 5u << 20) {
     std::string_view part = std::string_view(big).substr(at, 5u << 20);
@@ -184,11 +225,13 @@ TEST_F(S3StoreTest, EveryUploadCarriesACrc32TheServerChecksAndKeeps) {
     for (int shift = 24; shift >= 0; shift -= 8)
       part_crcs.push_back(static_cast<char>(crc >> shift));
   }
-  EXPECT_EQ(StoredCrc32(server_.Url(), "raw", "big.bin"), sigv4::Crc32Base64(part_crcs) + "-3");
-  EXPECT_EQ(GetString(*store_, "raw/big.bin").value(), big);
+  EXPECT_EQ(StoredCrc32(url, "raw", "big.bin"), sigv4::Crc32Base64(part_crcs) + "-3");
+  EXPECT_EQ(GetString(store, "raw/big.bin").value(), big);
 }
 
 TEST_F(S3StoreTest, TheCallersSha256SignsTheObjectAndAWrongOneFailsTheCommit) {
+  store_ = Open(server_.Url() + "&payload=signed");
+  ASSERT_NE(store_, nullptr);
   const std::string body = R"([{"id": 1}])";
   auto writer = store_->Create("raw/hashed.json");
   ASSERT_TRUE(writer);
