@@ -129,9 +129,13 @@ std::string SplitCredentials(std::string_view url, Credentials& credentials) {
   return fmt::format("{}{}", url.substr(0, authority), url.substr(at + 1));
 }
 
+// A page's response. Its body is stored once `unstored` is empty: a page
+// fetched ahead that holds no record yet waits for Next() to confirm it
+// before its PUT, so the guesses past a resource's end cost one GET each.
 struct Page {
   RawPart part;
   HttpResponse response;
+  std::unique_ptr<RawPartWriter> unstored;
 };
 
 // Requests an extraction may add to those of its resources' workers, which
@@ -177,7 +181,9 @@ class ResourceRun {
 
  private:
   Result<Page> FetchPage(const std::string& url, const std::string& key);
-  Result<Page> FinishPage(const HttpRequest& request, HttpResponse response, RawPartWriter& writer);
+  // The GET and its retries; the body stays in the returned page's writer.
+  Result<Page> Transfer(const std::string& url, const std::string& key);
+  Result<Page> Store(Page page);
   milliseconds RetryDelay(const Result<HttpResponse>& response, int attempt) const;
   Error GiveUp(const HttpRequest& request, Result<HttpResponse> response, int attempt,
                RawPartWriter& writer);
@@ -218,7 +224,8 @@ void ResourceRun::FetchAhead(const Paginator& paginator, const std::string& pref
         .url = paginator.PageUrl(page_number), .key = prefix + PartName(part), .page = {}};
     try {
       ahead.page = std::async(std::launch::async, [this, url = ahead.url, key = ahead.key] {
-        Result<Page> page = FetchPage(url, key);
+        Result<Page> page = Transfer(url, key);
+        if (page && page->unstored->records() > 0) page = Store(std::move(*page));
         slots_.Give();
         return page;
       });
@@ -234,11 +241,11 @@ void ResourceRun::FetchAhead(const Paginator& paginator, const std::string& pref
 Status ResourceRun::DiscardAhead() {
   Status status = OkStatus();
   for (PageAhead& ahead : ahead_) {
-    ahead.page.wait();
-    for (const std::string& key : {ahead.key, ahead.key + ".failed"}) {
-      Status deleted = request_.store.Delete(key);
-      if (!deleted && deleted.error().code() != Code::kNotFound && status) status = deleted;
-    }
+    Result<Page> page = ahead.page.get();
+    if (page && page->unstored) continue;  // dropped unstored: nothing to delete
+    // A stored page, or a failed one whose body may have been kept for inspection.
+    Status deleted = request_.store.Delete(page ? ahead.key : ahead.key + ".failed");
+    if (!deleted && deleted.error().code() != Code::kNotFound && status) status = deleted;
   }
   ahead_.clear();
   return status;
@@ -270,6 +277,7 @@ Result<RawManifest> ResourceRun::Run() {
     FetchAhead(paginator, prefix, part + 1);
     auto page =
         fetched_ahead ? fetched_ahead->page.get() : FetchPage(*url, prefix + PartName(part));
+    if (page && page->unstored) page = Store(std::move(*page));
     if (!page) return fail(std::move(page).error(), part);
     manifest.records += page->part.records;
     manifest.bytes += page->part.bytes;
@@ -291,6 +299,11 @@ Result<RawManifest> ResourceRun::Run() {
 }
 
 Result<Page> ResourceRun::FetchPage(const std::string& url, const std::string& key) {
+  SLUICE_ASSIGN_OR_RETURN(Page page, Transfer(url, key));
+  return Store(std::move(page));
+}
+
+Result<Page> ResourceRun::Transfer(const std::string& url, const std::string& key) {
   const ExtractRequest& r = request_;
   HttpRequest request{.url = url,
                       .headers = r.source.headers,
@@ -299,20 +312,26 @@ Result<Page> ResourceRun::FetchPage(const std::string& url, const std::string& k
                       .connect_timeout = r.source.connect_timeout,
                       .total_timeout = r.source.total_timeout};
   request.headers.emplace("Accept", "application/json");
-  RawPartWriter writer(r.store, key, r.options.max_record_bytes);
+  auto writer = std::make_unique<RawPartWriter>(r.store, key, r.options.max_record_bytes);
   for (int attempt = 1;; ++attempt) {
-    writer.StartAttempt();
+    writer->StartAttempt();
     ++requests_;
     Add(&SourceCounters::requests, r.options);
-    Result<HttpResponse> response = r.client.Get(request, writer);
+    Result<HttpResponse> response = r.client.Get(request, *writer);
     if (response) Add(&SourceCounters::bytes, r.options, response->bytes_received);
     if (response && response->status >= 200 && response->status <= 299) {
-      return FinishPage(request, std::move(*response), writer);
+      Page page;
+      page.part.key = key;
+      page.part.url = url;
+      page.part.status = response->status;
+      page.response = std::move(*response);
+      page.unstored = std::move(writer);
+      return page;
     }
     bool is_retryable =
         response ? IsRetryableStatus(response->status) : response.error().retryable();
     if (!is_retryable || attempt >= policy_.max_attempts) {
-      return GiveUp(request, std::move(response), attempt, writer);
+      return GiveUp(request, std::move(response), attempt, *writer);
     }
     ++retries_;
     Add(&SourceCounters::retries, r.options);
@@ -346,21 +365,18 @@ Error ResourceRun::GiveUp(const HttpRequest& request, Result<HttpResponse> respo
       fmt::format("attempt {} of {}", attempt, policy_.max_attempts));
 }
 
-Result<Page> ResourceRun::FinishPage(const HttpRequest& request, HttpResponse response,
-                                     RawPartWriter& writer) {
-  auto stats = writer.Commit();
+Result<Page> ResourceRun::Store(Page page) {
+  auto stats = page.unstored->Commit();
+  page.unstored.reset();
   if (!stats) {
     return std::move(stats).error().AddContext(
-        fmt::format("GET {}: HTTP {}", request.url, response.status));
+        fmt::format("GET {}: HTTP {}", page.part.url, page.part.status));
   }
-  RawPart part{.key = writer.key(),
-               .url = request.url,
-               .status = response.status,
-               .bytes = stats->bytes,
-               .sha256 = stats->sha256,
-               .fetched_at = IsoUtc(request_.clock.Now()),
-               .records = stats->records};
-  return Page{.part = std::move(part), .response = std::move(response)};
+  page.part.bytes = stats->bytes;
+  page.part.sha256 = stats->sha256;
+  page.part.fetched_at = IsoUtc(request_.clock.Now());
+  page.part.records = stats->records;
+  return page;
 }
 
 Result<ExtractReport> ExtractWithSlots(const ExtractRequest& request, const ResourceSpec& resource,

@@ -50,6 +50,8 @@ class RawPartWriter final : public BodySink {
   const std::string& key() const { return key_; }
   // A 2xx body is being stored.
   bool is_storing() const { return writer_ != nullptr; }
+  // Records of the body so far (complete ones; all of them once it ended).
+  uint64_t records() const { return validator_.records(); }
   // The first bytes of a non-2xx body, printable, for an error message.
   const std::string& excerpt() const { return excerpt_; }
 

@@ -163,6 +163,78 @@ class HeldPages {
   int in_flight_ = 0, most_in_flight_ = 0, requests_ = 0;
 };
 
+// The real store, counting the objects committed and the deletes of parts.
+class CountingStore final : public lake::ObjectStore {
+ public:
+  explicit CountingStore(lake::ObjectStore& store) : store_(store) {}
+  Result<std::unique_ptr<lake::ObjectWriter>> Create(std::string_view key) override {
+    SLUICE_ASSIGN_OR_RETURN(auto writer, store_.Create(key));
+    return std::unique_ptr<lake::ObjectWriter>(std::make_unique<Writer>(std::move(writer), *this));
+  }
+  Result<std::unique_ptr<lake::ObjectReader>> Open(std::string_view key) override {
+    return store_.Open(key);
+  }
+  Result<std::unique_ptr<lake::ObjectReader>> OpenRange(std::string_view key, uint64_t offset,
+                                                        uint64_t length) override {
+    return store_.OpenRange(key, offset, length);
+  }
+  Result<lake::ObjectInfo> Head(std::string_view key) override { return store_.Head(key); }
+  Result<std::vector<lake::ObjectInfo>> List(std::string_view prefix) override {
+    return store_.List(prefix);
+  }
+  Status Delete(std::string_view key) override {
+    if (key.find("/part-") != std::string_view::npos) ++part_deletes;
+    return store_.Delete(key);
+  }
+  std::string Describe() const override { return store_.Describe(); }
+
+  std::atomic<int> commits{0};
+  std::atomic<int> part_deletes{0};
+
+ private:
+  class Writer final : public lake::ObjectWriter {
+   public:
+    Writer(std::unique_ptr<lake::ObjectWriter> writer, CountingStore& store)
+        : writer_(std::move(writer)), store_(store) {}
+    Status Write(std::string_view bytes) override { return writer_->Write(bytes); }
+    Status Commit() override {
+      ++store_.commits;
+      return writer_->Commit();
+    }
+    uint64_t bytes_written() const override { return writer_->bytes_written(); }
+
+   private:
+    std::unique_ptr<lake::ObjectWriter> writer_;
+    CountingStore& store_;
+  };
+
+  lake::ObjectStore& store_;
+};
+
+TEST_F(ExtractTest, GuessesPastTheEndCostAGetEachAndNoUpload) {
+  for (int total : {25, 20}) {  // the end: a short page, or an empty one
+    SCOPED_TRACE(total);
+    HttpTestServer server;
+    PagedItems items(server, total, /*send_link=*/false, /*send_total=*/false);
+    server.Start();
+    CountingStore counting(*store_);
+    ExtractRequest request = Request(server.url());
+    ExtractRequest counted{request.client, counting,         request.clock,
+                           request.source, request.base_url, request.raw_bucket,
+                           request.ds,     request.run_id,   request.options};
+    ResourceSpec resource = Resource("items" + std::to_string(total), 10);
+    resource.path = "/items";
+    auto report = ExtractResource(counted, resource);
+    ASSERT_TRUE(report) << report.error().ToString();
+    EXPECT_EQ(report->parts, 3);
+    EXPECT_GT(items.requests(), 3);      // pages were guessed past the end
+    EXPECT_EQ(counting.commits, 3 + 1);  // the parts and the manifest, nothing else
+    EXPECT_EQ(counting.part_deletes, 0);
+    EXPECT_EQ(Read(RunPrefix(resource.name) + "part-00002.json"),
+              total == 25 ? Items(21, 25) : "[]");
+  }
+}
+
 TEST_F(ExtractTest, FetchesPagesAheadWithinTheBound) {
   HttpTestServer server;
   HeldPages pages(server, /*full_pages=*/12, /*page_size=*/5, /*hold_until=*/3);
