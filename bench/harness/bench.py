@@ -63,6 +63,7 @@ class Bench:
     def __init__(self, args):
         self.args = args
         self.work = os.environ.get("BENCH_WORK", os.path.join(ROOT, ".sluice-dev", "bench"))
+        os.makedirs(os.path.join(self.work, "logs"), exist_ok=True)  # every phase logs there
         os.makedirs(self.work, exist_ok=True)
         self.sluice = snapshot(os.environ.get("SLUICE_BIN", os.path.join(ROOT, "build", "sluice")),
                                os.path.join(self.work, "bin", "sluice"))
