@@ -23,7 +23,7 @@ int ExitStatusOf(const sluice::Error& error) {
 int main(int argc, char** argv) {
   using namespace sluice;
   // glibc raises its mmap threshold to the largest block freed so far, so after
-  // the first 8 MiB S3 part buffer every later one came from the heap and its
+  // the first S3 part buffer (MiBs) every later one came from the heap and its
   // pages stayed with the process from one table to the next: peak RSS grew
   // with input size. A fixed threshold gives blocks of 1 MiB or more back to
   // the kernel when they are freed.
