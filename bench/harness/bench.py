@@ -67,6 +67,9 @@ class Bench:
         os.makedirs(self.work, exist_ok=True)
         self.sluice = snapshot(os.environ.get("SLUICE_BIN", os.path.join(ROOT, "build", "sluice")),
                                os.path.join(self.work, "bin", "sluice"))
+        # Read with the snapshot: a commit made while the workloads run is not what was measured.
+        self.commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                                     capture_output=True, text=True).stdout.strip() or "n/a"
         self.pg_url = os.environ["BENCH_PG_URL"]
         self.s3 = services.S3(os.environ["BENCH_S3_URL"])
         self.nginx = services.Nginx(os.path.join(self.work, "nginx"))

@@ -182,7 +182,8 @@ def environment(bench, root):
             return subprocess.run(argv, capture_output=True, text=True).stdout.splitlines()[0]
         except (OSError, IndexError):
             return NA
-    commit = first_line(["git", "-C", root, "rev-parse", "--short", "HEAD"])
+    commit = getattr(bench, "commit", None) or first_line(["git", "-C", root, "rev-parse",
+                                                           "--short", "HEAD"])
     cpus = os.cpu_count()
     mem = NA
     try:
