@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "lake/forwarding_store.h"
 #include "source/extract_fixture.h"
 
 namespace sluice::source::testing {
@@ -276,27 +277,16 @@ namespace sluice::source::testing {
 namespace {
 
 // The real store, except that every writer fails once it has taken `limit` bytes.
-class FailingWriteStore final : public lake::ObjectStore {
+class FailingWriteStore final : public lake::testing::ForwardingStore {
  public:
-  FailingWriteStore(lake::ObjectStore& store, uint64_t limit) : store_(store), limit_(limit) {}
+  FailingWriteStore(lake::ObjectStore& store, uint64_t limit)
+      : ForwardingStore(store), limit_(limit) {}
   Result<std::unique_ptr<lake::ObjectWriter>> Create(std::string_view key) override {
-    SLUICE_ASSIGN_OR_RETURN(auto writer, store_.Create(key));
+    SLUICE_ASSIGN_OR_RETURN(auto writer, inner().Create(key));
     return std::unique_ptr<lake::ObjectWriter>(
         std::make_unique<Writer>(std::move(writer), limit_, std::string(key)));
   }
-  Result<std::unique_ptr<lake::ObjectReader>> Open(std::string_view key) override {
-    return store_.Open(key);
-  }
-  Result<std::unique_ptr<lake::ObjectReader>> OpenRange(std::string_view key, uint64_t offset,
-                                                        uint64_t length) override {
-    return store_.OpenRange(key, offset, length);
-  }
-  Result<lake::ObjectInfo> Head(std::string_view key) override { return store_.Head(key); }
-  Result<std::vector<lake::ObjectInfo>> List(std::string_view prefix) override {
-    return store_.List(prefix);
-  }
-  Status Delete(std::string_view key) override { return store_.Delete(key); }
-  std::string Describe() const override { return "failing(" + store_.Describe() + ")"; }
+  std::string Describe() const override { return "failing(" + ForwardingStore::Describe() + ")"; }
 
  private:
   class Writer final : public lake::ObjectWriter {
@@ -318,7 +308,6 @@ class FailingWriteStore final : public lake::ObjectStore {
     std::string key_;
   };
 
-  lake::ObjectStore& store_;
   uint64_t limit_;
 };
 

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lake/forwarding_store.h"
 #include "source/extract_fixture.h"
 
 namespace sluice::source::testing {
@@ -164,29 +165,17 @@ class HeldPages {
 };
 
 // The real store, counting the objects committed and the deletes of parts.
-class CountingStore final : public lake::ObjectStore {
+class CountingStore final : public lake::testing::ForwardingStore {
  public:
-  explicit CountingStore(lake::ObjectStore& store) : store_(store) {}
+  using ForwardingStore::ForwardingStore;
   Result<std::unique_ptr<lake::ObjectWriter>> Create(std::string_view key) override {
-    SLUICE_ASSIGN_OR_RETURN(auto writer, store_.Create(key));
+    SLUICE_ASSIGN_OR_RETURN(auto writer, inner().Create(key));
     return std::unique_ptr<lake::ObjectWriter>(std::make_unique<Writer>(std::move(writer), *this));
-  }
-  Result<std::unique_ptr<lake::ObjectReader>> Open(std::string_view key) override {
-    return store_.Open(key);
-  }
-  Result<std::unique_ptr<lake::ObjectReader>> OpenRange(std::string_view key, uint64_t offset,
-                                                        uint64_t length) override {
-    return store_.OpenRange(key, offset, length);
-  }
-  Result<lake::ObjectInfo> Head(std::string_view key) override { return store_.Head(key); }
-  Result<std::vector<lake::ObjectInfo>> List(std::string_view prefix) override {
-    return store_.List(prefix);
   }
   Status Delete(std::string_view key) override {
     if (key.find("/part-") != std::string_view::npos) ++part_deletes;
-    return store_.Delete(key);
+    return inner().Delete(key);
   }
-  std::string Describe() const override { return store_.Describe(); }
 
   std::atomic<int> commits{0};
   std::atomic<int> part_deletes{0};
@@ -207,8 +196,6 @@ class CountingStore final : public lake::ObjectStore {
     std::unique_ptr<lake::ObjectWriter> writer_;
     CountingStore& store_;
   };
-
-  lake::ObjectStore& store_;
 };
 
 TEST_F(ExtractTest, GuessesPastTheEndCostAGetEachAndNoUpload) {

@@ -6,6 +6,8 @@
 
 #include <filesystem>
 
+#include "lake/forwarding_store.h"
+
 namespace sluice::transform {
 namespace {
 
@@ -111,9 +113,9 @@ TEST_F(PartReadAheadTest, SkipsWhatWasLeftUnreadOfAPartInPieces) {
 
 // A part that is cut short while it is read in pieces: the store's kDataLoss,
 // named by its key, from the pieces' Read, then nothing more.
-class TruncatingStore final : public lake::ObjectStore {
+class TruncatingStore final : public lake::testing::ForwardingStore {
  public:
-  explicit TruncatingStore(lake::ObjectStore& inner) : inner_(inner) {}
+  using ForwardingStore::ForwardingStore;
   class Reader final : public lake::ObjectReader {
    public:
     explicit Reader(std::unique_ptr<lake::ObjectReader> inner) : inner_(std::move(inner)) {}
@@ -129,26 +131,11 @@ class TruncatingStore final : public lake::ObjectStore {
     std::unique_ptr<lake::ObjectReader> inner_;
     uint64_t given_ = 0;
   };
-  Result<std::unique_ptr<lake::ObjectWriter>> Create(std::string_view key) override {
-    return inner_.Create(key);
-  }
   Result<std::unique_ptr<lake::ObjectReader>> Open(std::string_view key) override {
-    SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<lake::ObjectReader> reader, inner_.Open(key));
+    SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<lake::ObjectReader> reader, inner().Open(key));
     return std::unique_ptr<lake::ObjectReader>(new Reader(std::move(reader)));
   }
-  Result<std::unique_ptr<lake::ObjectReader>> OpenRange(std::string_view key, uint64_t offset,
-                                                        uint64_t length) override {
-    return inner_.OpenRange(key, offset, length);
-  }
-  Result<lake::ObjectInfo> Head(std::string_view key) override { return inner_.Head(key); }
-  Result<std::vector<lake::ObjectInfo>> List(std::string_view prefix) override {
-    return inner_.List(prefix);
-  }
-  Status Delete(std::string_view key) override { return inner_.Delete(key); }
   std::string Describe() const override { return "truncating"; }
-
- private:
-  lake::ObjectStore& inner_;
 };
 
 TEST_F(PartReadAheadTest, APartCutShortInPiecesFailsItsReadAndStops) {
