@@ -203,10 +203,19 @@ class ResourceRun {
 };
 
 Status ResourceRun::ClearRun(const std::string& prefix) {
+  // A run's first try finds its folder empty: one LIST, and no DELETE.
+  auto objects = request_.store.List(prefix);
+  if (!objects && objects.error().code() != Code::kNotFound) return std::move(objects).error();
+  if (!objects || objects->empty()) return OkStatus();
   // The manifest goes first: from then on the partition is not complete.
-  SLUICE_TRY(request_.store.Delete(prefix + "_manifest.json"));
-  auto deleted = lake::DeletePrefix(request_.store, prefix);
-  if (!deleted && deleted.error().code() != Code::kNotFound) return std::move(deleted).error();
+  const std::string manifest_key = prefix + "_manifest.json";
+  SLUICE_TRY(request_.store.Delete(manifest_key));
+  for (const lake::ObjectInfo& object : *objects) {
+    if (object.key == manifest_key) continue;
+    SLUICE_TRY(request_.store.Delete(object.key).map_error([&](Error e) {
+      return std::move(e).AddContext(fmt::format("clearing '{}' for a new try", prefix));
+    }));
+  }
   return OkStatus();
 }
 

@@ -174,11 +174,16 @@ class CountingStore final : public lake::testing::ForwardingStore {
   }
   Status Delete(std::string_view key) override {
     if (key.find("/part-") != std::string_view::npos) ++part_deletes;
+    {
+      std::lock_guard lock(mutex_);
+      deleted.emplace_back(key.substr(key.rfind('/') + 1));
+    }
     return inner().Delete(key);
   }
 
   std::atomic<int> commits{0};
   std::atomic<int> part_deletes{0};
+  std::vector<std::string> deleted;  // file names, in order
 
  private:
   class Writer final : public lake::ObjectWriter {
@@ -196,7 +201,14 @@ class CountingStore final : public lake::testing::ForwardingStore {
     std::unique_ptr<lake::ObjectWriter> writer_;
     CountingStore& store_;
   };
+  std::mutex mutex_;
 };
+
+ExtractRequest WithStore(const ExtractRequest& request, lake::ObjectStore& store) {
+  return ExtractRequest{
+      request.client,     store,      request.clock,  request.source, request.base_url,
+      request.raw_bucket, request.ds, request.run_id, request.options};
+}
 
 TEST_F(ExtractTest, GuessesPastTheEndCostAGetEachAndNoUpload) {
   for (int total : {25, 20}) {  // the end: a short page, or an empty one
@@ -205,10 +217,7 @@ TEST_F(ExtractTest, GuessesPastTheEndCostAGetEachAndNoUpload) {
     PagedItems items(server, total, /*send_link=*/false, /*send_total=*/false);
     server.Start();
     CountingStore counting(*store_);
-    ExtractRequest request = Request(server.url());
-    ExtractRequest counted{request.client, counting,         request.clock,
-                           request.source, request.base_url, request.raw_bucket,
-                           request.ds,     request.run_id,   request.options};
+    ExtractRequest counted = WithStore(Request(server.url()), counting);
     ResourceSpec resource = Resource("items" + std::to_string(total), 10);
     resource.path = "/items";
     auto report = ExtractResource(counted, resource);
@@ -414,6 +423,20 @@ TEST_F(ExtractTest, RerunOfARunReplacesItsPartition) {
   EXPECT_EQ(report->records, 15u);
   EXPECT_THAT(Keys(RunPrefix("items")),
               ElementsAre("_manifest.json", "part-00000.json", "part-00001.json"));
+}
+
+TEST_F(ExtractTest, AFirstTryDeletesNothingAndARetryClearsTheManifestFirst) {
+  HttpTestServer server;
+  PagedItems items(server, 25, /*send_link=*/true, /*send_total=*/true);
+  server.Start();
+  CountingStore counting(*store_);
+  ASSERT_TRUE(ExtractResource(WithStore(Request(server.url()), counting), Resource("items", 10)));
+  EXPECT_THAT(counting.deleted, ElementsAre());
+  items.set_total(5);
+  ASSERT_TRUE(ExtractResource(WithStore(Request(server.url()), counting), Resource("items", 10)));
+  EXPECT_THAT(counting.deleted, ElementsAre("_manifest.json", "part-00000.json", "part-00001.json",
+                                            "part-00002.json"));
+  EXPECT_THAT(Keys(RunPrefix("items")), ElementsAre("_manifest.json", "part-00000.json"));
 }
 
 TEST_F(ExtractTest, RejectsABadDateOrRunId) {
