@@ -146,8 +146,15 @@ class Bench:
                        str(counts))
         for i in range(self.args.runs):
             services.drop_schemas(self.pg_url, "jsonplaceholder")
+            # The stages of one run share its run id, as a scheduled run's tasks do: each is
+            # recorded in that run, and the processing reads its own run's raw partition
+            # rather than looking for the newest among every run of the date so far.
+            run_id = f"bench__{int(time.time())}_{workload.replace(' ', '-')}_{i + 1}"
+            subprocess.run([self.sluice, "dags", "trigger", DAG, "--run-id", run_id,
+                            "--logical-date", DS], env=env, check=True, capture_output=True)
             for stage in STAGES:
-                sample = measure.run([self.sluice, "tasks", "run", DAG, stage, "--date", DS],
+                sample = measure.run([self.sluice, "tasks", "run", DAG, stage, "--date", DS,
+                                      "--run-id", run_id],
                                      env=env, log_path=os.path.join(logs, f"sluice-{stage}.log"))
                 self.figure(workload, f"stage {stage}", "sluice", records).add(sample)
         return services.table_counts(self.pg_url, "jsonplaceholder")
@@ -233,13 +240,17 @@ class Bench:
     def w3_dags(self):
         folder = os.path.join(self.work, "w3-dags")
         os.makedirs(folder, exist_ok=True)
+        # noop: done by the scheduler, as Airflow's EmptyOperator is; command: a process per
+        # task (`true`), run by a worker slot, as Airflow runs a @task.
         for name, (shape, size) in W3_SHAPES.items():
-            lines = [f"dag_id: bench_{name}", "tasks:"]
-            for i in range(size):
-                upstream = f", upstream: [t{i - 1:03d}]" if shape == "chain" and i else ""
-                lines.append(f"  t{i:03d}: {{kind: noop{upstream}}}")
-            with open(os.path.join(folder, f"bench_{name}.yaml"), "w") as f:
-                f.write("\n".join(lines) + "\n")
+            for dag_id, task in ((f"bench_{name}", "kind: noop"),
+                                 (f"bench_{name}_command", "kind: command, command: \"true\"")):
+                lines = [f"dag_id: {dag_id}", "tasks:"]
+                for i in range(size):
+                    upstream = f", upstream: [t{i - 1:03d}]" if shape == "chain" and i else ""
+                    lines.append(f"  t{i:03d}: {{{task}{upstream}}}")
+                with open(os.path.join(folder, f"{dag_id}.yaml"), "w") as f:
+                    f.write("\n".join(lines) + "\n")
         return folder
 
     def orchestration_sluice(self):
@@ -332,6 +343,11 @@ class Bench:
                 for _ in range(self.args.runs):
                     self.figure("W3", f"{name} (REST, scheduler)", "sluice", size).add(
                         server.trigger_and_wait(f"bench_{name}"))
+                if "python" not in self.args.w3_kinds:
+                    continue
+                for _ in range(self.args.runs):
+                    self.figure("W3", f"{name} command tasks (REST, scheduler)", "sluice",
+                                size).add(server.trigger_and_wait(f"bench_{name}_command"))
         finally:
             server.stop()
 
@@ -381,7 +397,7 @@ def parse_args():
     parser.add_argument("--scales", default=env("BENCH_SCALES", "100 1000"))
     parser.add_argument("--anchor-scales", default=env("BENCH_ANCHOR_SCALES", "1 100"))
     parser.add_argument("--runs", type=int, default=int(env("BENCH_RUNS", "3")))
-    parser.add_argument("--w3-kinds", default=env("BENCH_W3_KINDS", "empty"))
+    parser.add_argument("--w3-kinds", default=env("BENCH_W3_KINDS", "empty python"))
     parser.add_argument("--idle-seconds", type=int, default=int(env("BENCH_IDLE_SECONDS", "20")))
     parser.add_argument("--skip-airflow-services", action="store_true")
     parser.add_argument("--phases", default="volume services",
