@@ -141,6 +141,19 @@ Result<std::string> GetString(ObjectStore& store, std::string_view key) {
   return out;
 }
 
+Result<std::vector<std::string>> ObjectStore::ListFolders(std::string_view prefix) {
+  SLUICE_ASSIGN_OR_RETURN(std::vector<ObjectInfo> objects, List(prefix));
+  std::vector<std::string> folders;
+  for (const ObjectInfo& object : objects) {
+    std::string_view rest = std::string_view(object.key).substr(prefix.size());
+    size_t slash = rest.find('/');
+    if (slash == std::string_view::npos) continue;
+    std::string folder = fmt::format("{}{}", prefix, rest.substr(0, slash + 1));
+    if (folders.empty() || folders.back() != folder) folders.push_back(std::move(folder));
+  }
+  return folders;
+}
+
 Result<size_t> DeletePrefix(ObjectStore& store, std::string_view prefix) {
   SLUICE_ASSIGN_OR_RETURN(std::vector<ObjectInfo> objects, store.List(prefix));
   for (const ObjectInfo& object : objects) {

@@ -79,6 +79,10 @@ class ObjectStore {
   // Every object whose key starts with prefix, sorted by key. The prefix must
   // name a bucket ("raw/" or "raw/jsonplaceholder/users/").
   virtual Result<std::vector<ObjectInfo>> List(std::string_view prefix) = 0;
+  // The folders one level under prefix ("raw/jp/users/ds=2025-03-15/" ->
+  // "raw/jp/users/ds=2025-03-15/run=r1/", ...), sorted, without listing what
+  // they hold where the store can (S3: a delimiter); by default from List.
+  virtual Result<std::vector<std::string>> ListFolders(std::string_view prefix);
   virtual Status Delete(std::string_view key) = 0;
   // Where the store is, safe to print: "file:///var/lib/sluice/lake", "s3://127.0.0.1:7070".
   virtual std::string Describe() const = 0;

@@ -1,6 +1,7 @@
 #include "lake/s3_store.h"
 
 #include <ctime>
+#include <functional>
 #include <mutex>
 #include <pugixml.hpp>
 #include <set>
@@ -65,6 +66,7 @@ class S3Store final : public ObjectStore {
 
   Result<ObjectInfo> Head(std::string_view key) override;
   Result<std::vector<ObjectInfo>> List(std::string_view prefix) override;
+  Result<std::vector<std::string>> ListFolders(std::string_view prefix) override;
 
   Status Delete(std::string_view key) override {
     SLUICE_TRY(ValidateKey(key));
@@ -82,6 +84,8 @@ class S3Store final : public ObjectStore {
   Status EnsureBucket(const std::string& bucket);
   // A HEAD answer has no body; the same request as a GET says which error it was.
   Error Explain(Error head_error, S3Request request, std::string_view what);
+  Status ListPages(std::string_view prefix, std::string_view delimiter,
+                   const std::function<void(pugi::xml_node, bool)>& on_page);
 
   std::shared_ptr<S3Client> client_;
   std::mutex buckets_mutex_;
@@ -148,20 +152,24 @@ Status S3Store::EnsureBucket(const std::string& bucket) {
   return OkStatus();
 }
 
-Result<std::vector<ObjectInfo>> S3Store::List(std::string_view prefix) {
+// ListObjectsV2, page by page: on_page gets each page's ListBucketResult and
+// whether its names are URL-encoded. With a delimiter, what lies past it under
+// the prefix comes back as CommonPrefixes, not as objects.
+Status S3Store::ListPages(std::string_view prefix, std::string_view delimiter,
+                          const std::function<void(pugi::xml_node, bool)>& on_page) {
   SLUICE_TRY(ValidatePrefix(prefix));
   KeyParts parts = SplitKey(prefix);
   const std::string bucket(parts.bucket);
-  std::vector<ObjectInfo> out;
   std::string token;
   for (int page = 1;; ++page) {
     S3Request request{"GET", bucket, "", {{"list-type", "2"}, {"encoding-type", "url"}}, {}, {}};
     if (!parts.path.empty()) request.query.emplace_back("prefix", std::string(parts.path));
+    if (!delimiter.empty()) request.query.emplace_back("delimiter", std::string(delimiter));
     if (!token.empty()) request.query.emplace_back("continuation-token", token);
     auto response = client_->Send(request, fmt::format("LIST {} (page {})", prefix, page));
     if (!response) {
       // A bucket never written holds nothing, as on the filesystem.
-      if (response.error().code() == Code::kNotFound && page == 1) return out;
+      if (response.error().code() == Code::kNotFound && page == 1) return OkStatus();
       return response.error();
     }
     pugi::xml_document document;
@@ -169,13 +177,7 @@ Result<std::vector<ObjectInfo>> S3Store::List(std::string_view prefix) {
       return Error::Internal("LIST {} on {}: the answer is not XML", prefix, Describe());
     }
     pugi::xml_node result = document.child("ListBucketResult");
-    bool url_encoded = std::string_view(result.child_value("EncodingType")) == "url";
-    for (pugi::xml_node item : result.children("Contents")) {
-      std::string name = item.child_value("Key");
-      if (url_encoded) name = UrlDecodeKey(name);
-      out.push_back({bucket + "/" + name, std::strtoull(item.child_value("Size"), nullptr, 10),
-                     ParseS3Time(item.child_value("LastModified"))});
-    }
+    on_page(result, std::string_view(result.child_value("EncodingType")) == "url");
     token = result.child_value("NextContinuationToken");
     if (std::string_view(result.child_value("IsTruncated")) != "true") break;
     if (token.empty()) {
@@ -183,9 +185,36 @@ Result<std::vector<ObjectInfo>> S3Store::List(std::string_view prefix) {
                              Describe());
     }
   }
+  return OkStatus();
+}
+
+Result<std::vector<ObjectInfo>> S3Store::List(std::string_view prefix) {
+  const std::string bucket(SplitKey(prefix).bucket);
+  std::vector<ObjectInfo> out;
+  SLUICE_TRY(ListPages(prefix, "", [&](pugi::xml_node result, bool url_encoded) {
+    for (pugi::xml_node item : result.children("Contents")) {
+      std::string name = item.child_value("Key");
+      if (url_encoded) name = UrlDecodeKey(name);
+      out.push_back({bucket + "/" + name, std::strtoull(item.child_value("Size"), nullptr, 10),
+                     ParseS3Time(item.child_value("LastModified"))});
+    }
+  }));
   // S3 lists in UTF-8 byte order already; sorting keeps the contract for any server.
   std::sort(out.begin(), out.end(),
             [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
+  return out;
+}
+
+Result<std::vector<std::string>> S3Store::ListFolders(std::string_view prefix) {
+  const std::string bucket(SplitKey(prefix).bucket);
+  std::vector<std::string> out;
+  SLUICE_TRY(ListPages(prefix, "/", [&](pugi::xml_node result, bool url_encoded) {
+    for (pugi::xml_node item : result.children("CommonPrefixes")) {
+      std::string name = item.child_value("Prefix");
+      out.push_back(bucket + "/" + (url_encoded ? UrlDecodeKey(name) : name));
+    }
+  }));
+  std::sort(out.begin(), out.end());
   return out;
 }
 

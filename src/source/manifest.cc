@@ -99,24 +99,22 @@ Result<RawManifest> FindRawPartition(lake::ObjectStore& store, std::string_view 
     if (!preferred && preferred.error().code() != Code::kNotFound) return preferred;
   }
   std::string prefix = fmt::format("{}/{}/{}/ds={}/", raw_bucket, source, resource, ds);
-  auto objects = store.List(prefix);
-  if (!objects && objects.error().code() != Code::kNotFound) return std::move(objects).error();
+  // The run folders alone: listing every part of every run of the day would
+  // cost one request per thousand parts.
+  auto folders = store.ListFolders(prefix);
+  if (!folders && folders.error().code() != Code::kNotFound) return std::move(folders).error();
   std::optional<RawManifest> newest;
   std::optional<Error> unreadable;
-  for (const lake::ObjectInfo& object : objects ? *objects : std::vector<lake::ObjectInfo>{}) {
-    std::string_view rest = std::string_view(object.key).substr(prefix.size());
-    // Only "run=<id>/_manifest.json" directly under the ds folder.
-    size_t slash = rest.find('/');
-    if (rest.rfind("run=", 0) != 0 || slash == std::string_view::npos ||
-        rest.substr(slash + 1) != kManifestName) {
-      continue;
-    }
-    auto manifest = ReadRawManifest(store, object.key);
+  for (const std::string& folder : folders ? *folders : std::vector<std::string>{}) {
+    if (std::string_view(folder).substr(prefix.size()).rfind("run=", 0) != 0) continue;
+    auto manifest = ReadRawManifest(store, folder + std::string(kManifestName));
     if (!manifest) {
-      if (!unreadable) unreadable = manifest.error();
+      // A run folder without a manifest is one being written, or one that failed.
+      if (manifest.error().code() != Code::kNotFound && !unreadable) unreadable = manifest.error();
       continue;
     }
-    if (manifest->complete && (!newest || IsNewer(*manifest, *newest))) newest = *manifest;
+    if (manifest->complete && (!newest || IsNewer(*manifest, *newest)))
+      newest = std::move(*manifest);
   }
   if (newest) return *newest;
   Error error = Error::NotFound("no complete raw partition under {}{}", prefix,

@@ -30,6 +30,9 @@ class ForwardingStore : public ObjectStore {
   Result<std::vector<ObjectInfo>> List(std::string_view prefix) override {
     return inner_.List(prefix);
   }
+  Result<std::vector<std::string>> ListFolders(std::string_view prefix) override {
+    return inner_.ListFolders(prefix);
+  }
   Status Delete(std::string_view key) override { return inner_.Delete(key); }
   std::string Describe() const override { return inner_.Describe(); }
 

@@ -110,6 +110,22 @@ TEST_P(ObjectStoreContract, ListsByPrefixSortedWithSizes) {
   EXPECT_TRUE(store_->List("sluice-never-written-" + RandomSuffix() + "/").value().empty());
 }
 
+TEST_P(ObjectStoreContract, ListsTheFoldersOneLevelDown) {
+  const std::vector<std::string> names = {"run=b/part.json", "run=a/_manifest.json", "run=a/p.json",
+                                          "run=a/deep/x",    "run=a b+c/1",          "top.json",
+                                          "run=ä/1"};
+  for (const std::string& name : names) ASSERT_TRUE(PutString(*store_, Key(name), name));
+  auto folders = store_->ListFolders(prefix_);
+  ASSERT_TRUE(folders) << folders.error().ToString();
+  EXPECT_EQ(*folders, (std::vector<std::string>{Key("run=a b+c/"), Key("run=a/"), Key("run=b/"),
+                                                Key("run=ä/")}));
+  EXPECT_EQ(store_->ListFolders(Key("run=a/")).value(),
+            (std::vector<std::string>{Key("run=a/deep/")}));
+  EXPECT_EQ(store_->ListFolders(Key("run=")).value(), *folders);
+  EXPECT_TRUE(store_->ListFolders(Key("run=b/")).value().empty());
+  EXPECT_TRUE(store_->ListFolders("sluice-never-written-" + RandomSuffix() + "/").value().empty());
+}
+
 TEST_P(ObjectStoreContract, DeleteRemovesAndAbsentIsOk) {
   ASSERT_TRUE(PutString(*store_, Key("d/1"), "1"));
   ASSERT_TRUE(PutString(*store_, Key("d/2"), "2"));

@@ -1,6 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "lake/forwarding_store.h"
 #include "source/extract_fixture.h"
 
 namespace sluice::source::testing {
@@ -88,6 +89,26 @@ TEST_F(ManifestTest, FindsThePreferredRunElseTheNewestComplete) {
     ASSERT_TRUE(found) << found.error().ToString();
     EXPECT_EQ(found->run_id, c.want);
   }
+}
+
+// A store that cannot list objects, only folders: what FindRawPartition may use.
+class FoldersOnlyStore final : public lake::testing::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  Result<std::vector<lake::ObjectInfo>> List(std::string_view prefix) override {
+    return Error::Internal("List({}) of every part", prefix);
+  }
+};
+
+TEST_F(ManifestTest, FindsTheNewestRunFromItsFoldersWithoutListingItsParts) {
+  Put(*store_, Manifest("r1", "2025-03-15T10:00:00.000Z"));
+  Put(*store_, Manifest("r2", "2025-03-15T11:00:00.000Z"));
+  ASSERT_TRUE(lake::PutString(*store_, "raw/jp/users/ds=2025-03-15/run=r3/part-00000.json", "[]"));
+  ASSERT_TRUE(lake::PutString(*store_, "raw/jp/users/ds=2025-03-15/notes.txt", "not a run"));
+  FoldersOnlyStore folders_only(*store_);
+  auto found = FindRawPartition(folders_only, "raw", "jp", "users", "2025-03-15", "gone");
+  ASSERT_TRUE(found) << found.error().ToString();
+  EXPECT_EQ(found->run_id, "r2");
 }
 
 TEST_F(ManifestTest, NoCompleteRunIsNotFound) {
