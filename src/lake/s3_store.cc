@@ -195,7 +195,8 @@ Result<std::vector<ObjectInfo>> S3Store::List(std::string_view prefix) {
     for (pugi::xml_node item : result.children("Contents")) {
       std::string name = item.child_value("Key");
       if (url_encoded) name = UrlDecodeKey(name);
-      out.push_back({bucket + "/" + name, std::strtoull(item.child_value("Size"), nullptr, 10),
+      out.push_back({fmt::format("{}/{}", bucket, name),
+                     std::strtoull(item.child_value("Size"), nullptr, 10),
                      ParseS3Time(item.child_value("LastModified"))});
     }
   }));
@@ -211,7 +212,7 @@ Result<std::vector<std::string>> S3Store::ListFolders(std::string_view prefix) {
   SLUICE_TRY(ListPages(prefix, "/", [&](pugi::xml_node result, bool url_encoded) {
     for (pugi::xml_node item : result.children("CommonPrefixes")) {
       std::string name = item.child_value("Prefix");
-      out.push_back(bucket + "/" + (url_encoded ? UrlDecodeKey(name) : name));
+      out.push_back(fmt::format("{}/{}", bucket, url_encoded ? UrlDecodeKey(name) : name));
     }
   }));
   std::sort(out.begin(), out.end());
