@@ -10,6 +10,9 @@ namespace sluice::lake {
 namespace {
 
 constexpr size_t kMaxIdleHandles = 16;
+// Under the 1 MiB mmap threshold set in main: what the heap would keep anyway.
+constexpr size_t kMaxSpareBufferBytes = size_t{1} << 20;
+constexpr size_t kMaxSpareBuffers = 4;
 constexpr size_t kMaxResponseBody = 64u << 20;
 
 void InitCurlOnce() {
@@ -216,6 +219,21 @@ void S3Client::ReleaseHandle(CURL* easy) {
     }
   }
   curl_easy_cleanup(easy);
+}
+
+std::string S3Client::TakeBuffer() {
+  std::lock_guard lock(pool_mutex_);
+  if (spare_buffers_.empty()) return {};
+  std::string buffer = std::move(spare_buffers_.back());
+  spare_buffers_.pop_back();
+  return buffer;
+}
+
+void S3Client::GiveBuffer(std::string buffer) {
+  if (buffer.capacity() == 0 || buffer.capacity() > kMaxSpareBufferBytes) return;
+  buffer.clear();
+  std::lock_guard lock(pool_mutex_);
+  if (spare_buffers_.size() < kMaxSpareBuffers) spare_buffers_.push_back(std::move(buffer));
 }
 
 Result<std::unique_ptr<S3Transfer>> S3Client::Prepare(const S3Request& request) {

@@ -125,6 +125,13 @@ class S3Client {
   // Sleeps before attempt number `attempt` (2, 3, ...).
   void Backoff(int attempt);
 
+  // Buffers of finished writers, for the next ones: a page's buffer freed at
+  // the top of the heap went back to the kernel, and the next page faulted
+  // the same memory in again. Empty strings when none is spare; a buffer
+  // over kMaxSpareBufferBytes is not kept (it was mmap'ed, and freed whole).
+  std::string TakeBuffer();
+  void GiveBuffer(std::string buffer);
+
  private:
   friend class S3Transfer;
   CURL* AcquireHandle();
@@ -139,6 +146,7 @@ class S3Client {
   net::CurlShare share_;
   std::mutex pool_mutex_;
   std::vector<CURL*> idle_handles_;
+  std::vector<std::string> spare_buffers_;
 };
 
 }  // namespace sluice::lake

@@ -15,6 +15,7 @@
 #include <future>
 #include <pugixml.hpp>
 #include <sstream>
+#include <utility>
 
 #include "lake/s3_io.h"
 
@@ -65,13 +66,16 @@ class S3Writer final : public ObjectWriter {
         path_(std::move(path)),
         key_(std::move(key)),
         part_size_(std::max<size_t>(client_->config().options.part_size, 1)),
-        max_in_flight_(std::max(client_->config().options.max_parts_in_flight, 1)) {}
+        max_in_flight_(std::max(client_->config().options.max_parts_in_flight, 1)),
+        buffer_(client_->TakeBuffer()) {}
 
   ~S3Writer() override {
-    if (committed_) return;
-    cancel_ = true;
-    while (!in_flight_.empty()) (void)CollectOldest();
-    if (!upload_id_.empty()) AbortUpload();
+    if (!committed_) {
+      cancel_ = true;
+      while (!in_flight_.empty()) (void)CollectOldest();
+      if (!upload_id_.empty()) AbortUpload();
+    }
+    client_->GiveBuffer(std::move(buffer_));
   }
 
   Status Write(std::string_view bytes) override {
@@ -93,7 +97,7 @@ class S3Writer final : public ObjectWriter {
     Status status = upload_id_.empty() ? PutSingle(sha256_hex) : FinishMultipart();
     if (!status) return Remember(std::move(status));
     committed_ = true;
-    buffer_ = std::string();
+    client_->GiveBuffer(std::exchange(buffer_, std::string()));
     return OkStatus();
   }
 

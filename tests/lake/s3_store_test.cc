@@ -170,6 +170,30 @@ std::string StoredCrc32(const std::string& url, const std::string& bucket, const
   return response ? response->Header("x-amz-checksum-crc32") : "";
 }
 
+TEST_F(S3StoreTest, AFinishedWritersBufferIsKeptForTheNextUpToAMebibyte) {
+  S3Client client(ParseS3Url(Url::Parse(server_.Url()).value(), TestOptions()).value());
+  std::string page(200 << 10, 'x');
+  const char* memory = page.data();
+  client.GiveBuffer(std::move(page));
+  std::string reused = client.TakeBuffer();
+  EXPECT_TRUE(reused.empty());
+  EXPECT_EQ(reused.data(), memory);  // the same allocation, not a fresh one
+  EXPECT_GE(reused.capacity(), size_t{200} << 10);
+  client.GiveBuffer(std::string(size_t{2} << 20, 'x'));  // an mmap'ed block: freed, not kept
+  EXPECT_LT(client.TakeBuffer().capacity(), size_t{1} << 20);
+  for (int i = 0; i < 20; ++i) client.GiveBuffer(std::string(4096, 'x'));
+  int kept = 0;
+  while (client.TakeBuffer().capacity() >= 4096) ++kept;
+  EXPECT_EQ(kept, 4);
+  // Writers through a store hand their buffers on and still write what they were given.
+  for (int i = 0; i < 3; ++i) {
+    std::string key = fmt::format("reuse/{}", i);
+    std::string body(static_cast<size_t>(1000 * (3 - i)), static_cast<char>('a' + i));
+    ASSERT_TRUE(PutString(*store_, "raw/" + key, body));
+    EXPECT_EQ(GetString(*store_, "raw/" + key).value(), body);
+  }
+}
+
 TEST_F(S3StoreTest, ThePayloadIsSignedOnlyOffThisMachineWithoutTls) {
   struct Case {
     const char* url;
