@@ -99,7 +99,8 @@ struct LakeOptions {
   // S3 streamed uploads: an object up to part_size bytes is one PUT; a larger
   // one becomes a multipart upload with at most max_parts_in_flight parts
   // uploading at once, so a writer holds at most
-  // (max_parts_in_flight + 1) * part_size bytes. S3 needs part_size >= 5 MiB.
+  // (max_parts_in_flight + 1) * part_size bytes; the uploads of one store
+  // under way at once share max_parts_in_flight. S3 needs part_size >= 5 MiB.
   size_t part_size = 5u << 20;  // the least S3 allows: collection writes several at once
   int max_parts_in_flight = 2;
   // S3 requests: attempts for retryable failures (connect errors, 5xx,

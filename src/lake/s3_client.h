@@ -5,6 +5,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
@@ -132,6 +133,16 @@ class S3Client {
   std::string TakeBuffer();
   void GiveBuffer(std::string buffer);
 
+  // Multipart uploads under way share max_parts_in_flight: each writer may
+  // have max_parts_in_flight / uploads parts uploading, one at least. Two
+  // large objects written at once then hold four part buffers, not six.
+  void StartMultipart() { ++multipart_uploads_; }
+  void EndMultipart() { --multipart_uploads_; }
+  int PartsInFlightPerUpload() const {
+    return std::max(1,
+                    config_.options.max_parts_in_flight / std::max(1, multipart_uploads_.load()));
+  }
+
  private:
   friend class S3Transfer;
   CURL* AcquireHandle();
@@ -147,6 +158,7 @@ class S3Client {
   std::mutex pool_mutex_;
   std::vector<CURL*> idle_handles_;
   std::vector<std::string> spare_buffers_;
+  std::atomic<int> multipart_uploads_{0};
 };
 
 }  // namespace sluice::lake

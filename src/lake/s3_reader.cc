@@ -2,6 +2,7 @@
 // only as fast as they are consumed and at most kBufferBytes wait in memory
 // (the transfer pauses when the buffer is full).
 #include <charconv>
+#include <span>
 
 #include "lake/s3_io.h"
 
@@ -45,12 +46,20 @@ class S3Reader final : public ObjectReader {
     while (read_pos_ == buffer_.size() && !done_) {
       buffer_.clear();
       read_pos_ = 0;
+      // Bytes arriving now go straight to the caller; only what does not fit
+      // is buffered. A whole-object read then costs one copy, not two.
+      direct_ = std::span<char>(buffer, capacity);
+      direct_filled_ = 0;
+      Status driven = OkStatus();
       if (paused_) {
         paused_ = false;
         curl_easy_pause(transfer_->easy(), CURLPAUSE_CONT);  // may deliver data right here
-        continue;
+      } else {
+        driven = Drive();
       }
-      SLUICE_TRY(Drive());
+      direct_ = {};
+      SLUICE_TRY(std::move(driven));
+      if (direct_filled_ > 0) return direct_filled_;
     }
     if (read_pos_ < buffer_.size()) {
       size_t n = std::min(capacity, buffer_.size() - read_pos_);
@@ -83,6 +92,8 @@ class S3Reader final : public ObjectReader {
   std::unique_ptr<S3Transfer> transfer_;
   std::string buffer_;
   size_t read_pos_ = 0;
+  std::span<char> direct_;  // the buffer of the Read() in progress
+  size_t direct_filled_ = 0;
   bool paused_ = false;
   bool done_ = false;
   CURLcode result_ = CURLE_OK;
@@ -91,7 +102,7 @@ class S3Reader final : public ObjectReader {
   std::optional<uint64_t> content_length_;
   uint64_t received_ = 0;   // body bytes off the wire
   uint64_t skip_ = 0;       // leading bytes to drop (a server that ignored Range)
-  uint64_t delivered_ = 0;  // bytes handed to buffer_
+  uint64_t delivered_ = 0;  // bytes handed over: to a Read() or to buffer_
   uint64_t size_ = 0;
 };
 
@@ -113,13 +124,16 @@ size_t S3Reader::OnBody(const char* data, size_t size) {
   bytes.remove_prefix(dropped);
   bytes =
       bytes.substr(0, static_cast<size_t>(std::min<uint64_t>(bytes.size(), size_ - delivered_)));
-  buffer_.append(bytes);
   delivered_ += bytes.size();
+  const size_t direct = std::min(bytes.size(), direct_.size() - direct_filled_);
+  std::copy_n(bytes.data(), direct, direct_.data() + direct_filled_);
+  direct_filled_ += direct;
+  buffer_.append(bytes.substr(direct));
   return size;
 }
 
 Status S3Reader::Drive() {
-  size_t buffered = buffer_.size();
+  const uint64_t delivered = delivered_;
   bool had_headers = transfer_->headers_done();
   int running = 0;
   CURLMcode code = curl_multi_perform(multi_, &running);
@@ -133,7 +147,7 @@ Status S3Reader::Drive() {
       result_ = message->data.result;
     }
   }
-  if (done_ || buffer_.size() != buffered || transfer_->headers_done() != had_headers) {
+  if (done_ || delivered_ != delivered || transfer_->headers_done() != had_headers) {
     return OkStatus();
   }
   code = curl_multi_poll(multi_, nullptr, 0, kPollMs, nullptr);

@@ -2,7 +2,8 @@
 // one PUT at Commit(). A larger one becomes a multipart upload: each full
 // buffer is uploaded as a part on its own thread, at most max_parts_in_flight
 // at once (a writer then waits for the oldest), so memory stays at
-// (max_parts_in_flight + 1) * part_size whatever the object size. Commit()
+// (max_parts_in_flight + 1) * part_size whatever the object size; the
+// multipart uploads of one client share max_parts_in_flight. Commit()
 // completes the upload; a failure or a writer dropped without Commit() aborts
 // it, so no partial object ever becomes visible.
 //
@@ -75,6 +76,7 @@ class S3Writer final : public ObjectWriter {
       while (!in_flight_.empty()) (void)CollectOldest();
       if (!upload_id_.empty()) AbortUpload();
     }
+    StopSharingPartsInFlight();
     client_->GiveBuffer(std::move(buffer_));
   }
 
@@ -83,6 +85,9 @@ class S3Writer final : public ObjectWriter {
     while (!bytes.empty()) {
       if (buffer_.size() == part_size_) SLUICE_TRY(Remember(DispatchPart()));
       size_t n = std::min(bytes.size(), part_size_ - buffer_.size());
+      // Doubling a buffer on its way to part_size copies it and faults in a
+      // fresh mapping each time: a part's room is taken at once instead.
+      if (buffer_.size() + n > buffer_.capacity()) buffer_.reserve(part_size_);
       buffer_.append(bytes.substr(0, n));
       bytes.remove_prefix(n);
       bytes_written_ += n;
@@ -142,12 +147,15 @@ class S3Writer final : public ObjectWriter {
       return Error::Internal("CreateMultipartUpload {} on {}: no UploadId in the answer", key_,
                              client_->Describe());
     }
+    sharing_parts_in_flight_ = true;
+    client_->StartMultipart();
     return OkStatus();
   }
 
   Status DispatchPart() {
     if (upload_id_.empty()) SLUICE_TRY(StartUpload());
-    while (static_cast<int>(in_flight_.size()) >= max_in_flight_) SLUICE_TRY(CollectOldest());
+    const int max_in_flight = std::min(max_in_flight_, client_->PartsInFlightPerUpload());
+    while (static_cast<int>(in_flight_.size()) >= max_in_flight) SLUICE_TRY(CollectOldest());
     const int number = static_cast<int>(parts_.size()) + 1;
     parts_.emplace_back();
     S3Request request = ObjectRequest("PUT");
@@ -166,6 +174,8 @@ class S3Writer final : public ObjectWriter {
           return result;
         }));
     buffer_ = TakeSpareBuffer();
+    // More spares than that are left over from a time with more parts in flight.
+    spare_buffers_.clear();
     return OkStatus();
   }
 
@@ -201,6 +211,7 @@ class S3Writer final : public ObjectWriter {
       if (status && !collected) status = collected;
     }
     spare_buffers_.clear();
+    StopSharingPartsInFlight();
     if (status) status = CompleteUpload();
     if (!status) {
       AbortUpload();
@@ -233,6 +244,12 @@ class S3Writer final : public ObjectWriter {
     return OkStatus();
   }
 
+  void StopSharingPartsInFlight() {
+    if (!sharing_parts_in_flight_) return;
+    sharing_parts_in_flight_ = false;
+    client_->EndMultipart();
+  }
+
   // Best effort: a server that is down keeps the upload's parts until a
   // lifecycle rule (AbortIncompleteMultipartUpload) removes them; they are
   // never visible as an object.
@@ -252,6 +269,7 @@ class S3Writer final : public ObjectWriter {
   std::deque<std::pair<int, std::future<PartResult>>> in_flight_;
   std::vector<UploadedPart> parts_;
   std::string upload_id_;
+  bool sharing_parts_in_flight_ = false;  // counted in the client's multipart uploads
   uint64_t bytes_written_ = 0;
   std::optional<Error> failure_;
   bool committed_ = false;

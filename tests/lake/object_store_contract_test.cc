@@ -263,6 +263,42 @@ TEST_P(ObjectStoreContract, UnusualButValidKeysRoundTrip) {
   EXPECT_TRUE(store_->List(prefix_).value().empty());
 }
 
+TEST_P(ObjectStoreContract, ReadsInBuffersOfAnySize) {
+  // Smaller and larger than what arrives at once, and larger than the object.
+  const std::string bytes = PatternBytes((300u << 10) + 5);
+  ASSERT_TRUE(PutString(*store_, Key("sizes"), bytes));
+  for (size_t buffer : {size_t{1}, size_t{4093}, size_t{1} << 16, size_t{1} << 20}) {
+    SCOPED_TRACE(buffer);
+    auto reader = store_->Open(Key("sizes"));
+    ASSERT_TRUE(reader) << reader.error().ToString();
+    const std::string got = ReadAll(**reader, buffer);
+    ASSERT_EQ(got.size(), bytes.size());
+    EXPECT_TRUE(got == bytes);
+  }
+}
+
+TEST_P(ObjectStoreContract, LargeObjectsWrittenAtOnceRoundTrip) {
+  // Two multipart uploads at once share their parts in flight on S3.
+  const std::string first = PatternBytes((11u << 20) + 3);
+  const std::string second = std::string(first.rbegin(), first.rend());
+  auto write = [&](const std::string& key, const std::string& bytes) {
+    auto writer = store_->Create(key);
+    if (!writer) return false;
+    for (size_t offset = 0; offset < bytes.size(); offset += 1u << 20) {
+      if (!(*writer)->Write(std::string_view(bytes).substr(offset, 1u << 20))) return false;
+    }
+    return bool((*writer)->Commit());
+  };
+  bool first_ok = false;
+  std::thread other([&] { first_ok = write(Key("at-once/1"), first); });
+  const bool second_ok = write(Key("at-once/2"), second);
+  other.join();
+  ASSERT_TRUE(first_ok);
+  ASSERT_TRUE(second_ok);
+  EXPECT_TRUE(GetString(*store_, Key("at-once/1")).value() == first);
+  EXPECT_TRUE(GetString(*store_, Key("at-once/2")).value() == second);
+}
+
 TEST_P(ObjectStoreContract, ReadsRanges) {
   const std::string bytes = PatternBytes(1000);
   ASSERT_TRUE(PutString(*store_, Key("r"), bytes));

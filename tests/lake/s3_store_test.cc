@@ -194,6 +194,24 @@ TEST_F(S3StoreTest, AFinishedWritersBufferIsKeptForTheNextUpToAMebibyte) {
   }
 }
 
+TEST_F(S3StoreTest, MultipartUploadsUnderWayShareThePartsInFlight) {
+  LakeOptions options = TestOptions();
+  options.max_parts_in_flight = 4;
+  S3Client client(ParseS3Url(Url::Parse(server_.Url()).value(), options).value());
+  EXPECT_EQ(client.PartsInFlightPerUpload(), 4);
+  client.StartMultipart();
+  EXPECT_EQ(client.PartsInFlightPerUpload(), 4);
+  client.StartMultipart();
+  EXPECT_EQ(client.PartsInFlightPerUpload(), 2);
+  client.StartMultipart();
+  EXPECT_EQ(client.PartsInFlightPerUpload(), 1);
+  client.StartMultipart();
+  client.StartMultipart();
+  EXPECT_EQ(client.PartsInFlightPerUpload(), 1);  // one at least
+  for (int i = 0; i < 4; ++i) client.EndMultipart();
+  EXPECT_EQ(client.PartsInFlightPerUpload(), 4);
+}
+
 TEST_F(S3StoreTest, ThePayloadIsSignedOnlyOffThisMachineWithoutTls) {
   struct Case {
     const char* url;
