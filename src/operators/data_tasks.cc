@@ -1,6 +1,11 @@
 // The data kinds: http_extract, transform, create_tables, postgres_load.
 #include "operators/data_tasks.h"
 
+#include <optional>
+#include <system_error>
+#include <thread>
+#include <utility>
+
 #include "transform/transform.h"
 
 namespace sluice::operators {
@@ -33,14 +38,44 @@ void Log(const TaskRun& run, std::string_view line) {
   if (run.log) run.log(MaskSecrets(line));
 }
 
+// Tables transformed side by side, and the raw partition size up to which a
+// table counts as small (one resource of the seed is a few hundred KiB).
+constexpr size_t kTablesAtOnce = 4;
+constexpr uint64_t kSmallTableBytes = uint64_t{4} << 20;
+
+struct PlannedTransform {
+  transform::TransformRequest request;
+  uint64_t raw_bytes = 0;
+};
+
+// The transform of the table's raw partition for the run. Its manifest, with
+// every part's URL and digest, is not kept.
+Result<PlannedTransform> PlanTransform(lake::ObjectStore& store, const TaskRun& run,
+                                       const TableSpec& table) {
+  const Pipeline& pipeline = run.pipeline;
+  SLUICE_ASSIGN_OR_RETURN(
+      source::RawManifest manifest,
+      source::FindRawPartition(store, pipeline.lake.raw_bucket, pipeline.source.name,
+                               table.resource, run.ds, run.run_id));
+  PlannedTransform planned{.request = transform::TransformRequest(store, pipeline, table),
+                           .raw_bytes = manifest.bytes};
+  transform::TransformRequest& request = planned.request;
+  request.ds = run.ds;
+  request.run_id = run.run_id;
+  request.raw_run_id = manifest.run_id;
+  for (source::RawPart& part : manifest.parts) request.raw_part_keys.push_back(std::move(part.key));
+  request.records_expected = manifest.records;
+  return planned;
+}
+
 }  // namespace
 
 Result<TaskOutcome> RunExtract(TaskEnvironment& environment, const TaskRun& run) {
   const Pipeline& pipeline = run.pipeline;
   std::vector<const ResourceSpec*> resources = SelectedResources(run);
   SLUICE_TRY(CheckItemExists(run, resources.size()));
-  SLUICE_ASSIGN_OR_RETURN(Url source_url, environment.Connection(pipeline,
-                                                                 pipeline.source.connection));
+  SLUICE_ASSIGN_OR_RETURN(Url source_url,
+                          environment.Connection(pipeline, pipeline.source.connection));
   SLUICE_ASSIGN_OR_RETURN(lake::ObjectStore * store, environment.Lake(pipeline));
   SLUICE_ASSIGN_OR_RETURN(source::HttpClient * client, environment.Http(pipeline.source));
 
@@ -86,37 +121,72 @@ Result<TaskOutcome> RunTransform(TaskEnvironment& environment, const TaskRun& ru
   std::vector<const TableSpec*> tables = SelectedTables(run);
   SLUICE_TRY(CheckItemExists(run, tables.size()));
   SLUICE_ASSIGN_OR_RETURN(lake::ObjectStore * store, environment.Lake(pipeline));
+  auto table_error = [&tables](size_t i, Error error) {
+    return std::move(error).AddContext(fmt::format("table {}", tables[i]->name));
+  };
+  std::vector<std::string> raw_run_ids(tables.size());
+  std::vector<std::optional<Result<transform::TransformReport>>> reports(tables.size());
+
+  // A small table's time is mostly round trips to the store, so small tables
+  // go side by side. A large one waits for them and goes alone: two are never
+  // in memory at once, and its manifest (thousands of parts) is read only
+  // when its turn comes.
+  std::vector<std::thread> side_by_side;
+  std::vector<size_t> side_by_side_tables;
+  auto finish_side_by_side = [&]() -> Status {
+    for (std::thread& thread : side_by_side) thread.join();
+    side_by_side.clear();
+    std::vector<size_t> finished = std::exchange(side_by_side_tables, {});
+    for (size_t i : finished) {
+      if (!*reports[i]) return table_error(i, reports[i]->error());
+    }
+    return OkStatus();
+  };
+  for (size_t i = 0; i < tables.size(); ++i) {
+    Result<PlannedTransform> planned = PlanTransform(*store, run, *tables[i]);
+    if (!planned) {
+      SLUICE_TRY(finish_side_by_side());
+      return table_error(i, std::move(planned).error());
+    }
+    transform::TransformRequest& request = planned->request;
+    raw_run_ids[i] = request.raw_run_id;
+    const bool small = planned->raw_bytes <= kSmallTableBytes;
+    if (!small || side_by_side.size() == kTablesAtOnce) SLUICE_TRY(finish_side_by_side());
+    if (!small) {
+      reports[i] = transform::TransformTable(request);
+      if (!*reports[i]) return table_error(i, reports[i]->error());
+      continue;
+    }
+    side_by_side_tables.push_back(i);
+    auto transform = [&reports, i, request = std::move(request)] {
+      reports[i] = transform::TransformTable(request);
+    };
+    try {
+      side_by_side.emplace_back(transform);
+    } catch (const std::system_error&) {
+      transform();  // no thread to be had: this one does it
+    }
+  }
+  SLUICE_TRY(finish_side_by_side());
+
   TaskOutcome outcome;
-  for (const TableSpec* table : tables) {
-    auto manifest = source::FindRawPartition(*store, pipeline.lake.raw_bucket,
-                                             pipeline.source.name, table->resource, run.ds,
-                                             run.run_id);
-    if (!manifest) return std::move(manifest).error().AddContext(fmt::format("table {}", table->name));
-    std::vector<std::string> part_keys;
-    for (const source::RawPart& part : manifest->parts) part_keys.push_back(part.key);
-    transform::TransformRequest request(*store, pipeline, *table);
-    request.ds = run.ds;
-    request.run_id = run.run_id;
-    request.raw_run_id = manifest->run_id;
-    request.raw_part_keys = std::move(part_keys);
-    request.records_expected = manifest->records;
-    auto report = transform::TransformTable(request);
-    if (!report) return std::move(report).error().AddContext(fmt::format("table {}", table->name));
-    outcome.records_in += report->records_in;
-    outcome.records_out += report->rows_out;
-    outcome.bytes_in += report->bytes_in;
-    outcome.bytes_out += report->bytes_out;
-    outcome.items.push_back({table->name, report->rows_out, report->bytes_out,
-                             fmt::format("{} in, {} duplicate(s), {} quarantined",
-                                         report->records_in, report->duplicates,
-                                         report->quarantined)});
-    outcome.object_keys.insert(outcome.object_keys.end(), report->parts.begin(),
-                               report->parts.end());
-    outcome.object_keys.push_back(report->schema_key);
+  for (size_t i = 0; i < tables.size(); ++i) {
+    const TableSpec* table = tables[i];
+    const transform::TransformReport& report = **reports[i];
+    outcome.records_in += report.records_in;
+    outcome.records_out += report.rows_out;
+    outcome.bytes_in += report.bytes_in;
+    outcome.bytes_out += report.bytes_out;
+    outcome.items.push_back(
+        {table->name, report.rows_out, report.bytes_out,
+         fmt::format("{} in, {} duplicate(s), {} quarantined", report.records_in, report.duplicates,
+                     report.quarantined)});
+    outcome.object_keys.insert(outcome.object_keys.end(), report.parts.begin(), report.parts.end());
+    outcome.object_keys.push_back(report.schema_key);
     Log(run, fmt::format("{}: {} records from raw run {} -> {} rows, {} duplicates, {} "
                          "quarantined -> {}",
-                         table->name, report->records_in, manifest->run_id, report->rows_out,
-                         report->duplicates, report->quarantined, report->schema_key));
+                         table->name, report.records_in, raw_run_ids[i], report.rows_out,
+                         report.duplicates, report.quarantined, report.schema_key));
   }
   return outcome;
 }
@@ -132,9 +202,9 @@ Result<TaskOutcome> RunCreateTables(TaskEnvironment& environment, const TaskRun&
   SLUICE_TRY(warehouse->EnsureTables(pipeline.warehouse.schema, tables));
   TaskOutcome outcome;
   for (const TableSpec& table : tables) {
-    outcome.items.push_back({table.name, 0, 0, fmt::format("{}.{} ready, {} column(s)",
-                                                           pipeline.warehouse.schema, table.name,
-                                                           table.columns.size())});
+    outcome.items.push_back({table.name, 0, 0,
+                             fmt::format("{}.{} ready, {} column(s)", pipeline.warehouse.schema,
+                                         table.name, table.columns.size())});
   }
   Log(run, fmt::format("{} table(s) ready in schema {} of {}", tables.size(),
                        pipeline.warehouse.schema, warehouse->Describe()));
@@ -151,10 +221,10 @@ Result<TaskOutcome> RunLoad(TaskEnvironment& environment, const TaskRun& run) {
   TaskOutcome outcome;
   std::vector<TableLoad> loads;
   for (const TableSpec* table : tables) {
-    std::string schema_key = transform::CleanPartitionPrefix(pipeline.lake.clean_bucket,
-                                                             pipeline.source.name, table->name,
-                                                             run.ds) +
-                             std::string(transform::kSchemaFileName);
+    std::string schema_key =
+        transform::CleanPartitionPrefix(pipeline.lake.clean_bucket, pipeline.source.name,
+                                        table->name, run.ds) +
+        std::string(transform::kSchemaFileName);
     warehouse::LoadRequest request{.store = *store,
                                    .schema = pipeline.warehouse.schema,
                                    .table = *table,
@@ -166,14 +236,13 @@ Result<TaskOutcome> RunLoad(TaskEnvironment& environment, const TaskRun& run) {
     outcome.records_in += static_cast<uint64_t>(report->rows_copied);
     outcome.records_out += static_cast<uint64_t>(report->rows_inserted + report->rows_updated);
     outcome.bytes_in += report->bytes;
-    outcome.items.push_back({table->name, static_cast<uint64_t>(report->rows_copied),
-                             report->bytes,
-                             fmt::format("inserted {}, updated {}, unchanged {}",
-                                         report->rows_inserted, report->rows_updated,
-                                         report->rows_unchanged)});
-    Log(run, fmt::format("{}: {} rows copied, {} inserted, {} updated, {} unchanged",
-                         report->table, report->rows_copied, report->rows_inserted,
-                         report->rows_updated, report->rows_unchanged));
+    outcome.items.push_back(
+        {table->name, static_cast<uint64_t>(report->rows_copied), report->bytes,
+         fmt::format("inserted {}, updated {}, unchanged {}", report->rows_inserted,
+                     report->rows_updated, report->rows_unchanged)});
+    Log(run, fmt::format("{}: {} rows copied, {} inserted, {} updated, {} unchanged", report->table,
+                         report->rows_copied, report->rows_inserted, report->rows_updated,
+                         report->rows_unchanged));
     loads.push_back({table, schema_key, *report});
   }
   SLUICE_ASSIGN_OR_RETURN(std::vector<TableReconciliation> balance,
