@@ -13,16 +13,20 @@ namespace {
 // As a pipeline file spells the type ("double", not "double precision").
 std::string_view DeclaredTypeName(ColumnType type) {
   switch (type) {
-    case ColumnType::kDouble: return "double";
-    case ColumnType::kTimestamp: return "timestamp";
-    default: return ColumnTypeName(type);
+    case ColumnType::kDouble:
+      return "double";
+    case ColumnType::kTimestamp:
+      return "timestamp";
+    default:
+      return ColumnTypeName(type);
   }
 }
 
 Error Mismatch(ColumnType type, const JsonValue& value, std::string_view why = {}) {
   const bool quote = value.kind == JsonKind::kString;
   std::string got = DescribeForError(JsonKindName(value.kind), value.text, quote);
-  if (why.empty()) return Error::InvalidArgument("expected {}, got {}", DeclaredTypeName(type), got);
+  if (why.empty())
+    return Error::InvalidArgument("expected {}, got {}", DeclaredTypeName(type), got);
   return Error::InvalidArgument("expected {}, got {} ({})", DeclaredTypeName(type), got, why);
 }
 
@@ -30,9 +34,26 @@ bool IsNumberLike(const JsonValue& value) {
   return value.kind == JsonKind::kNumber || value.kind == JsonKind::kString;
 }
 
+// A JSON integer of up to 18 digits without a leading zero fits int64 and is
+// written as it is: most ids, cast without a parse and a print.
+bool IsCanonicalSmallInteger(std::string_view text) {
+  const size_t digits_at = !text.empty() && text[0] == '-' ? 1 : 0;
+  const size_t digits = text.size() - digits_at;
+  if (digits == 0 || digits > 18) return false;
+  if (text[digits_at] == '0') return digits == 1 && digits_at == 0;  // "0", not "-0" or "01"
+  for (size_t i = digits_at; i < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+  }
+  return true;
+}
+
 Status CastBigint(const JsonValue& value, Cell& cell) {
-  // A string may carry leading zeros ("007"); a JSON number cannot.
   std::string_view text = value.text;
+  if (value.kind == JsonKind::kNumber && IsCanonicalSmallInteger(text)) {
+    cell.text.assign(text);
+    return OkStatus();
+  }
+  // A string may carry leading zeros ("007"); a JSON number cannot.
   if (!IsNumberLike(value)) return Mismatch(ColumnType::kBigint, value);
   size_t digits_at = !text.empty() && text[0] == '-' ? 1 : 0;
   if (value.kind == JsonKind::kString) {
@@ -94,9 +115,9 @@ Status CastText(const JsonValue& value, Cell& cell) {
 }
 
 Status CastBoolean(const JsonValue& value, Cell& cell) {
-  const bool accepted = value.kind == JsonKind::kBoolean ||
-                        (value.kind == JsonKind::kString &&
-                         (value.text == "true" || value.text == "false"));
+  const bool accepted =
+      value.kind == JsonKind::kBoolean ||
+      (value.kind == JsonKind::kString && (value.text == "true" || value.text == "false"));
   if (!accepted) return Mismatch(ColumnType::kBoolean, value);
   cell.text.assign(value.text);
   return OkStatus();
@@ -135,32 +156,48 @@ Status CastJsonb(const JsonValue& value, Cell& cell) {
 
 std::string_view JsonKindName(JsonKind kind) {
   switch (kind) {
-    case JsonKind::kAbsent: return "absent";
-    case JsonKind::kNull: return "null";
-    case JsonKind::kString: return "string";
-    case JsonKind::kNumber: return "number";
-    case JsonKind::kBoolean: return "boolean";
-    case JsonKind::kObject: return "object";
-    case JsonKind::kArray: return "array";
+    case JsonKind::kAbsent:
+      return "absent";
+    case JsonKind::kNull:
+      return "null";
+    case JsonKind::kString:
+      return "string";
+    case JsonKind::kNumber:
+      return "number";
+    case JsonKind::kBoolean:
+      return "boolean";
+    case JsonKind::kObject:
+      return "object";
+    case JsonKind::kArray:
+      return "array";
   }
   return "unknown";
 }
 
 Status CastValue(ColumnType type, const JsonValue& value, Cell& cell) {
   cell.is_null = value.kind == JsonKind::kAbsent || value.kind == JsonKind::kNull;
+  cell.is_plain = type != ColumnType::kText && type != ColumnType::kJsonb;
   if (cell.is_null) {
     cell.text.clear();
     return OkStatus();
   }
   switch (type) {
-    case ColumnType::kBigint: return CastBigint(value, cell);
-    case ColumnType::kDouble: return CastDouble(value, cell);
-    case ColumnType::kNumeric: return CastNumeric(value, cell);
-    case ColumnType::kText: return CastText(value, cell);
-    case ColumnType::kBoolean: return CastBoolean(value, cell);
-    case ColumnType::kTimestamp: return CastTimestamp(value, cell);
-    case ColumnType::kDate: return CastDate(value, cell);
-    case ColumnType::kJsonb: return CastJsonb(value, cell);
+    case ColumnType::kBigint:
+      return CastBigint(value, cell);
+    case ColumnType::kDouble:
+      return CastDouble(value, cell);
+    case ColumnType::kNumeric:
+      return CastNumeric(value, cell);
+    case ColumnType::kText:
+      return CastText(value, cell);
+    case ColumnType::kBoolean:
+      return CastBoolean(value, cell);
+    case ColumnType::kTimestamp:
+      return CastTimestamp(value, cell);
+    case ColumnType::kDate:
+      return CastDate(value, cell);
+    case ColumnType::kJsonb:
+      return CastJsonb(value, cell);
   }
   return Error::Internal("unknown column type {}", static_cast<int>(type));
 }

@@ -79,7 +79,12 @@ Status CsvWriter::WriteHeader(std::span<const ColumnSpec> columns) {
 Status CsvWriter::WriteRow(std::span<const Cell> cells) {
   for (size_t i = 0; i < cells.size(); ++i) {
     if (i > 0) buffer_.push_back(',');
-    if (!cells[i].is_null) AppendCsvField(buffer_, cells[i].text);
+    if (cells[i].is_null) continue;
+    if (cells[i].is_plain) {
+      buffer_.append(cells[i].text);
+    } else {
+      AppendCsvField(buffer_, cells[i].text);
+    }
   }
   buffer_.push_back('\n');
   ++rows_;

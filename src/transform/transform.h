@@ -61,6 +61,9 @@ struct JsonValue {
 struct Cell {
   bool is_null = true;
   std::string text;  // reused between casts
+  // The text can never need CSV quoting: a number, boolean, timestamp or
+  // date as the cast wrote it (never text or jsonb).
+  bool is_plain = false;
 };
 
 // Casts value to type into cell (absent and null -> NULL). On failure,

@@ -37,6 +37,10 @@ TEST(CastValue, AcceptsAndNormalises) {
       {"bigint from string", ColumnType::kBigint, kStr, "12", "12"},
       {"bigint string leading zeros", ColumnType::kBigint, kStr, "007", "7"},
       {"bigint negative zero string", ColumnType::kBigint, kStr, "-0", "0"},
+      {"bigint negative zero", ColumnType::kBigint, kNum, "-0", "0"},
+      {"bigint zero", ColumnType::kBigint, kNum, "0", "0"},
+      {"bigint 18 digits", ColumnType::kBigint, kNum, "-123456789012345678", "-123456789012345678"},
+      {"bigint 19 digits", ColumnType::kBigint, kNum, "1234567890123456789", "1234567890123456789"},
       {"double from number", ColumnType::kDouble, kNum, "1.5e3", "1.5e3"},
       {"double from geo string", ColumnType::kDouble, kStr, "-37.3159", "-37.3159"},
       {"double from integer", ColumnType::kDouble, kNum, "3", "3"},
@@ -74,7 +78,8 @@ TEST(CastValue, AcceptsAndNormalises) {
        "2024-02-29"},
       {"jsonb object", ColumnType::kJsonb, kObj, "{\"a\":[1,2]}", "{\"a\":[1,2]}"},
       {"jsonb array", ColumnType::kJsonb, kArr, "[1,\"x\"]", "[1,\"x\"]"},
-      {"jsonb string re-escaped", ColumnType::kJsonb, kStr, "say \"hi\"\n", "\"say \\\"hi\\\"\\n\""},
+      {"jsonb string re-escaped", ColumnType::kJsonb, kStr, "say \"hi\"\n",
+       "\"say \\\"hi\\\"\\n\""},
       {"jsonb number", ColumnType::kJsonb, kNum, "-1.0", "-1.0"},
       {"jsonb boolean", ColumnType::kJsonb, kBool, "false", "false"},
   };
@@ -85,13 +90,21 @@ TEST(CastValue, AcceptsAndNormalises) {
     ASSERT_TRUE(cast) << cast.error().message();
     ASSERT_FALSE(cell.is_null);
     EXPECT_EQ(cell.text, c.want);
+    // What is written without the quoting check must be what the check would write.
+    const bool may_need_quotes = c.type == ColumnType::kText || c.type == ColumnType::kJsonb;
+    EXPECT_EQ(cell.is_plain, !may_need_quotes);
+    if (cell.is_plain) {
+      std::string field;
+      AppendCsvField(field, cell.text);
+      EXPECT_EQ(field, cell.text);
+    }
   }
 }
 
 TEST(CastValue, NullAndAbsentAreNullForEveryType) {
-  for (ColumnType type : {ColumnType::kBigint, ColumnType::kDouble, ColumnType::kText,
-                          ColumnType::kBoolean, ColumnType::kTimestamp, ColumnType::kDate,
-                          ColumnType::kNumeric, ColumnType::kJsonb}) {
+  for (ColumnType type :
+       {ColumnType::kBigint, ColumnType::kDouble, ColumnType::kText, ColumnType::kBoolean,
+        ColumnType::kTimestamp, ColumnType::kDate, ColumnType::kNumeric, ColumnType::kJsonb}) {
     SCOPED_TRACE(ColumnTypeName(type));
     for (JsonKind kind : {JsonKind::kNull, JsonKind::kAbsent}) {
       Cell cell{false, "stale"};
@@ -115,14 +128,18 @@ TEST(CastValue, RejectsWithReason) {
       {"bigint spaces", ColumnType::kBigint, kStr, " 5", "expected bigint, got string \" 5\""},
       {"bigint empty string", ColumnType::kBigint, kStr, "", "expected bigint, got string \"\""},
       {"bigint lone minus", ColumnType::kBigint, kStr, "-", "expected bigint, got string \"-\""},
-      {"bigint from boolean", ColumnType::kBigint, kBool, "true", "expected bigint, got boolean true"},
+      {"bigint from boolean", ColumnType::kBigint, kBool, "true",
+       "expected bigint, got boolean true"},
       {"bigint from object", ColumnType::kBigint, kObj, "{\"a\":1}",
        "expected bigint, got object {\"a\":1}"},
-      {"double from word", ColumnType::kDouble, kStr, "north", "expected double, got string \"north\""},
+      {"double from word", ColumnType::kDouble, kStr, "north",
+       "expected double, got string \"north\""},
       {"double out of range", ColumnType::kDouble, kNum, "1e400",
        "expected double, got number 1e400 (out of range)"},
-      {"double hex string", ColumnType::kDouble, kStr, "0x10", "expected double, got string \"0x10\""},
-      {"double trailing dot", ColumnType::kDouble, kStr, "1.", "expected double, got string \"1.\""},
+      {"double hex string", ColumnType::kDouble, kStr, "0x10",
+       "expected double, got string \"0x10\""},
+      {"double trailing dot", ColumnType::kDouble, kStr, "1.",
+       "expected double, got string \"1.\""},
       {"numeric from word", ColumnType::kNumeric, kStr, "12 apples",
        "expected numeric, got string \"12 apples\""},
       {"numeric infinity", ColumnType::kNumeric, kStr, "Infinity",
@@ -152,8 +169,10 @@ TEST(CastValue, RejectsWithReason) {
        "expected timestamp, got string \"0001-01-01T00:30:00+01:00\""},
       {"timestamp from epoch number", ColumnType::kTimestamp, kNum, "1700000000",
        "expected timestamp, got number 1700000000"},
-      {"date garbage", ColumnType::kDate, kStr, "15/03/2025", "expected date, got string \"15/03/2025\""},
-      {"date year 0", ColumnType::kDate, kStr, "0000-01-01", "expected date, got string \"0000-01-01\""},
+      {"date garbage", ColumnType::kDate, kStr, "15/03/2025",
+       "expected date, got string \"15/03/2025\""},
+      {"date year 0", ColumnType::kDate, kStr, "0000-01-01",
+       "expected date, got string \"0000-01-01\""},
       {"text with NUL", ColumnType::kText, kStr, "",
        "expected text, got string \"a\\u0000b\" (U+0000 cannot be stored in PostgreSQL text)"},
   };
@@ -218,9 +237,11 @@ TEST(CastRecord, ReportsEveryFailingColumn) {
       {"optional absent", {{kNum, "1"}, {kStr, "Leanne"}, {}}, nullptr},
       {"required missing", {{kNum, "1"}, {}, {}}, "required column name is missing"},
       {"required null", {{kNum, "1"}, {JsonKind::kNull, ""}, {}}, "required column name is null"},
-      {"bad type", {{kStr, "abc"}, {kStr, "x"}, {}},
+      {"bad type",
+       {{kStr, "abc"}, {kStr, "x"}, {}},
        "column id: expected bigint, got string \"abc\""},
-      {"two reasons", {{kStr, "abc"}, {}, {kStr, "north"}},
+      {"two reasons",
+       {{kStr, "abc"}, {}, {kStr, "north"}},
        "column id: expected bigint, got string \"abc\"; required column name is missing; "
        "column lat: expected double, got string \"north\""},
   };
