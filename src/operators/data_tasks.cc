@@ -151,8 +151,13 @@ Result<TaskOutcome> RunTransform(TaskEnvironment& environment, const TaskRun& ru
     transform::TransformRequest& request = planned->request;
     raw_run_ids[i] = request.raw_run_id;
     const bool small = planned->raw_bytes <= kSmallTableBytes;
-    if (!small || side_by_side.size() == kTablesAtOnce) SLUICE_TRY(finish_side_by_side());
+    if (small && side_by_side.size() == kTablesAtOnce) {
+      // The oldest is done first, mostly: wait for it, and check it with the others.
+      side_by_side.front().join();
+      side_by_side.erase(side_by_side.begin());
+    }
     if (!small) {
+      SLUICE_TRY(finish_side_by_side());
       reports[i] = transform::TransformTable(request);
       if (!*reports[i]) return table_error(i, reports[i]->error());
       continue;
