@@ -97,12 +97,35 @@ def fast_retry_dags(dags: Path):
     (dags / f"{FLAGSHIP}.yaml").write_text(text.replace("retry_delay: 5m", "retry_delay: 1s"))
 
 
+class TableLock:
+    """A lock on a warehouse table, held in an open transaction by a psql of its own: a load
+    waits on it (and is seen running) until released, however fast the load would be."""
+
+    def __init__(self, url, table):
+        self.psql = subprocess.Popen(["psql", url, "-qAt", "-v", "ON_ERROR_STOP=1"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        self.psql.stdin.write(f"BEGIN; LOCK TABLE {table} IN EXCLUSIVE MODE; SELECT 'locked';\n")
+        self.psql.stdin.flush()
+        assert self.psql.stdout.readline().strip() == "locked", self.psql.stderr.read()
+
+    def release(self):
+        if self.psql.poll() is None:
+            self.psql.communicate("COMMIT;\n", timeout=30)
+
+
 def test_two_schedulers_three_workers_survive_sigkill(sluice, home, dags, database, metadb,
                                                      source_url, tmp_path):
     fast_retry_dags(dags)
     env = dict(sluice.env, SLUICE_METADB=metadb.url)
     fleet = Fleet(env, tmp_path)
     common = ["--poll-interval", "0.2"]
+    # The tables first (in the home's own metadata), so a load can be held on one of them.
+    created = subprocess.run([str(BIN), "tasks", "run", FLAGSHIP, "create_tables_task", "--date",
+                              "2025-03-15"], env=sluice.env, capture_output=True, text=True,
+                             timeout=120)
+    assert created.returncode == 0, created.stderr
+    lock = TableLock(database.url, "jsonplaceholder.users")
     try:
         for i in (1, 2):
             fleet.start(f"scheduler{i}", "scheduler", *common, "--heartbeat-timeout", "10")
@@ -120,6 +143,7 @@ def test_two_schedulers_three_workers_survive_sigkill(sluice, home, dags, databa
         ti = wait_for(load_running, what="a running load", log=fleet.logs)
         victim = next(name for name, p in fleet.processes.items() if p.pid == ti["pid"])
         fleet.kill(victim)  # a worker daemon, or the backfill's own worker
+        lock.release()
         # The backfill's process is a scheduler with a worker of its own: kill
         # it once a run has finished; the daemons drive the rest.
         wait_for(lambda: any(r["state"] == "success" and r["run_type"] == "backfill"
@@ -141,6 +165,7 @@ def test_two_schedulers_three_workers_survive_sigkill(sluice, home, dags, databa
                                  text=True, timeout=120)
         assert resumed.returncode == 0 and "4 runs, 0 failed" in resumed.stdout, resumed
     finally:
+        lock.release()
         fleet.stop_all()
 
     # No try of a task instance overlapped another try of the same one.
