@@ -28,6 +28,7 @@ Status MetricsServer::Start() {
   Impl& impl = *impl_;
   if (impl.running) return OkStatus();
   impl.http.new_task_queue = [] { return new httplib::ThreadPool(2); };
+  impl.http.set_tcp_nodelay(true);  // a scraper keeps its connection: see web_server.cc
   impl.http.Get("/metrics", [](const httplib::Request&, httplib::Response& response) {
     response.set_content(RenderProcessMetrics(), std::string(kMetricsContentType));
   });
