@@ -9,12 +9,11 @@ import signal
 import subprocess
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from datetime import datetime
 
 import measure
+from rest import RestClient
 from services import free_port
 
 ANCHOR_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "anchors", "airflow")
@@ -55,7 +54,7 @@ class Airflow:
             "PATH": os.path.join(venv, "bin") + ":" + os.environ.get("PATH", ""),
         })
         self.processes = {}
-        self.token = None
+        self.api = RestClient(self.base)
 
     def log(self, name):
         return os.path.join(self.home, f"{name}.log")
@@ -127,7 +126,7 @@ class Airflow:
                                     {"username": "admin", "password": password})
         if status not in (200, 201):
             raise RuntimeError(f"POST {self.base}/auth/token: HTTP {status}")
-        self.token = body["access_token"]
+        self.api.token = body["access_token"]
 
     def wait_for_dags(self, dag_ids, timeout=300):
         deadline = time.monotonic() + timeout
@@ -146,6 +145,7 @@ class Airflow:
         return [p.pid for p in self.processes.values() if p.poll() is None]
 
     def stop(self):
+        self.api.close()
         for process in self.processes.values():
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -158,18 +158,7 @@ class Airflow:
         self.processes = {}
 
     def request(self, method, path, body=None):
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, method=method,
-                                         headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                raw = response.read()
-                return response.status, json.loads(raw) if raw else None
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode(errors="replace")[:500]
+        return self.api.request(method, path, body)
 
 
 def trigger_and_wait(api, dag_id, roots, timeout=900, poll=0.05):

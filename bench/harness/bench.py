@@ -28,6 +28,8 @@ DS = "2025-03-15"
 STAGES = ["raw_data_collection_task", "raw_data_processing_task", "create_tables_task",
           "load_process_data_to_postgres"]
 W3_SHAPES = {"fanout_200": ("fanout", 200), "chain_50": ("chain", 50)}
+API_LATENCY_PATH = "/api/v2/dags"
+API_LATENCY_REQUESTS = 100
 
 
 def log(message):
@@ -94,7 +96,8 @@ class Bench:
             state = json.load(f)
         remeasured = "services" in self.args.phases
         for workload, name, system, records, samples in state["figures"]:
-            if remeasured and (workload in ("W3", "idle") or name.startswith("trigger to done")):
+            if remeasured and (workload in ("W3", "idle", "API")
+                               or name.startswith("trigger to done")):
                 continue
             if "volume" in self.args.phases and workload.startswith(("W1", "W2")) and not (
                     name.startswith("trigger to done")):
@@ -279,6 +282,7 @@ class Bench:
                 measure.Sample(0, 0, pss, note=f"{count} processes"))
             self.notes.append(f"Airflow idle: {count} processes, {pss:.0f} MiB PSS "
                               f"after {self.args.idle_seconds}s idle")
+            self.api_latency(af.api, "airflow api-server")
             records = sum(services.counts_at(1).values())
             for i in range(self.args.runs):
                 services.drop_schemas(self.pg_url, "anchor_pandas")
@@ -301,6 +305,13 @@ class Bench:
                                     size).add(sample)
         finally:
             af.stop()
+
+    def api_latency(self, api, system):
+        """A client that keeps its connection (a browser, a scraper) waits this per answer."""
+        for _ in range(self.args.runs):
+            seconds = api.median_latency(API_LATENCY_PATH, API_LATENCY_REQUESTS)
+            self.figure("API", f"kept-alive GET {API_LATENCY_PATH}, median of "
+                        f"{API_LATENCY_REQUESTS}", system).add(measure.Sample(seconds, 0, 0))
 
     def services_sluice(self, w1_source):
         """The same through `sluice standalone` and its /api/v2, when this build has it."""
@@ -331,6 +342,7 @@ class Bench:
             time.sleep(self.args.idle_seconds)
             self.figure("idle", "memory (RSS)", "sluice standalone").add(
                 measure.Sample(0, 0, measure.tree_rss_mib([server.pid])))
+            self.api_latency(server.api, "sluice standalone")
             records = sum(services.counts_at(1).values())
             for i in range(self.args.runs):
                 services.drop_schemas(self.pg_url, "jsonplaceholder")

@@ -1,17 +1,15 @@
 """`sluice standalone` (scheduler, workers and the Airflow-compatible REST API in
 one process), driven the way Airflow's is: POST /auth/token, POST
 /api/v2/dags/{id}/dagRuns with a null logical date, poll the run to done."""
-import json
 import os
 import secrets
 import signal
 import subprocess
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
 import measure
+from rest import RestClient
 from services import free_port
 
 
@@ -23,7 +21,7 @@ class Standalone:
         self.log_path = os.path.join(logs, "standalone.log")
         self.password = secrets.token_urlsafe(16)
         self.process = None
-        self.token = None
+        self.api = RestClient(self.base)
 
     @property
     def pid(self):
@@ -58,7 +56,7 @@ class Standalone:
                                     {"username": "bench", "password": self.password})
         if status not in (200, 201):
             raise RuntimeError(f"POST {self.base}/auth/token: HTTP {status}: {body}")
-        self.token = body["access_token"]
+        self.api.token = body["access_token"]
 
     def trigger_and_wait(self, dag_id, timeout=300, poll=0.005):
         with measure.TreeWatch([self.pid], interval=0.01) as watch:
@@ -80,6 +78,7 @@ class Standalone:
         return sample
 
     def stop(self):
+        self.api.close()
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -89,15 +88,4 @@ class Standalone:
                 self.process.wait()
 
     def request(self, method, path, body=None):
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, method=method,
-                                         headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                raw = response.read()
-                return response.status, json.loads(raw) if raw else None
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode(errors="replace")[:500]
+        return self.api.request(method, path, body)
