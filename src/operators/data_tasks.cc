@@ -1,6 +1,7 @@
 // The data kinds: http_extract, transform, create_tables, postgres_load.
 #include "operators/data_tasks.h"
 
+#include <atomic>
 #include <optional>
 #include <system_error>
 #include <thread>
@@ -223,32 +224,78 @@ Result<TaskOutcome> RunLoad(TaskEnvironment& environment, const TaskRun& run) {
   SLUICE_ASSIGN_OR_RETURN(lake::ObjectStore * store, environment.Lake(pipeline));
   SLUICE_ASSIGN_OR_RETURN(auto warehouse,
                           environment.Warehouse(pipeline, pipeline.warehouse.connection));
-  TaskOutcome outcome;
-  std::vector<TableLoad> loads;
+  std::vector<warehouse::LoadRequest> requests;
   for (const TableSpec* table : tables) {
     std::string schema_key =
         transform::CleanPartitionPrefix(pipeline.lake.clean_bucket, pipeline.source.name,
                                         table->name, run.ds) +
         std::string(transform::kSchemaFileName);
-    warehouse::LoadRequest request{.store = *store,
-                                   .schema = pipeline.warehouse.schema,
-                                   .table = *table,
-                                   .manifest_key = schema_key,
-                                   .part_keys = {},
-                                   .run_id = run.run_id};
-    auto report = warehouse->LoadTable(request);
-    if (!report) return std::move(report).error().AddContext(fmt::format("table {}", table->name));
-    outcome.records_in += static_cast<uint64_t>(report->rows_copied);
-    outcome.records_out += static_cast<uint64_t>(report->rows_inserted + report->rows_updated);
-    outcome.bytes_in += report->bytes;
+    requests.push_back({.store = *store,
+                        .schema = pipeline.warehouse.schema,
+                        .table = *table,
+                        .manifest_key = std::move(schema_key),
+                        .part_keys = {},
+                        .run_id = run.run_id});
+  }
+
+  // A COPY keeps one PostgreSQL backend busy on one core. A second connection
+  // takes the next table while the first loads a large one, so the other core
+  // works too. Each table is still its own transaction; after a failure no
+  // table starts.
+  std::vector<std::optional<Result<warehouse::LoadReport>>> reports(tables.size());
+  std::atomic<size_t> next_table{0};
+  std::atomic<bool> failed{false};
+  auto load_tables = [&](warehouse::Warehouse& connection) {
+    while (!failed) {
+      const size_t i = next_table++;
+      if (i >= requests.size()) return;
+      reports[i] = connection.LoadTable(requests[i]);
+      if (!*reports[i]) failed = true;
+    }
+  };
+  std::optional<std::thread> second;
+  Status second_connection;
+  if (tables.size() > 1) {
+    auto load_on_a_second_connection = [&] {
+      auto connection = environment.Warehouse(pipeline, pipeline.warehouse.connection);
+      if (!connection) {
+        second_connection = std::move(connection).error();
+        return;  // the first connection loads every table
+      }
+      load_tables(**connection);
+    };
+    try {
+      second.emplace(load_on_a_second_connection);
+    } catch (const std::system_error&) {
+      // no thread to be had: the first connection loads every table
+    }
+  }
+  load_tables(*warehouse);
+  if (second) second->join();
+  if (!second_connection) {
+    Log(run,
+        "loaded on one connection; a second did not open: " + second_connection.error().ToString());
+  }
+
+  TaskOutcome outcome;
+  std::vector<TableLoad> loads;
+  for (size_t i = 0; i < tables.size(); ++i) {
+    const TableSpec* table = tables[i];
+    if (!*reports[i]) {
+      return std::move(*reports[i]).error().AddContext(fmt::format("table {}", table->name));
+    }
+    const warehouse::LoadReport& report = **reports[i];
+    outcome.records_in += static_cast<uint64_t>(report.rows_copied);
+    outcome.records_out += static_cast<uint64_t>(report.rows_inserted + report.rows_updated);
+    outcome.bytes_in += report.bytes;
     outcome.items.push_back(
-        {table->name, static_cast<uint64_t>(report->rows_copied), report->bytes,
-         fmt::format("inserted {}, updated {}, unchanged {}", report->rows_inserted,
-                     report->rows_updated, report->rows_unchanged)});
-    Log(run, fmt::format("{}: {} rows copied, {} inserted, {} updated, {} unchanged", report->table,
-                         report->rows_copied, report->rows_inserted, report->rows_updated,
-                         report->rows_unchanged));
-    loads.push_back({table, schema_key, *report});
+        {table->name, static_cast<uint64_t>(report.rows_copied), report.bytes,
+         fmt::format("inserted {}, updated {}, unchanged {}", report.rows_inserted,
+                     report.rows_updated, report.rows_unchanged)});
+    Log(run, fmt::format("{}: {} rows copied, {} inserted, {} updated, {} unchanged", report.table,
+                         report.rows_copied, report.rows_inserted, report.rows_updated,
+                         report.rows_unchanged));
+    loads.push_back({table, requests[i].manifest_key, report});
   }
   SLUICE_ASSIGN_OR_RETURN(std::vector<TableReconciliation> balance,
                           Reconcile(*store, pipeline, run, loads));

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "operators/operators.h"
+#include "operators/raw_parts.h"
 
 namespace sluice::operators {
 namespace {
@@ -49,35 +50,11 @@ class TransformTaskTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(root_); }
 
-  // The resource's raw partition of run r1: records with ids [first, first + count).
   void PutRaw(const std::string& resource, int first, int count, std::string padding = "") {
-    std::string json = "[";
-    for (int id = first; id < first + count; ++id) {
-      json +=
-          fmt::format("{}{{\"id\":{},\"name\":\"n{}{}\"}}", id > first ? "," : "", id, id, padding);
-    }
-    json += "]";
-    PutRawPart(resource, json, static_cast<uint64_t>(count));
+    testing::PutRawRecords(*store_, resource, first, count, padding);
   }
   void PutRawPart(const std::string& resource, const std::string& json, uint64_t records) {
-    source::RawManifest manifest{.source = "api",
-                                 .resource = resource,
-                                 .ds = "2025-03-15",
-                                 .run_id = "r1",
-                                 .complete = true,
-                                 .records = records,
-                                 .bytes = json.size(),
-                                 .fetched_at = "2025-03-15T10:00:00.000Z"};
-    const std::string prefix = source::RawRunPrefix("raw", "api", resource, "2025-03-15", "r1");
-    manifest.parts.push_back({.key = prefix + "part-00000.json",
-                              .url = "http://api/" + resource,
-                              .status = 200,
-                              .bytes = json.size(),
-                              .records = records});
-    ASSERT_TRUE(lake::PutString(*store_, manifest.parts[0].key, json));
-    ASSERT_TRUE(lake::PutString(*store_,
-                                source::RawManifestKey("raw", "api", resource, "2025-03-15", "r1"),
-                                source::ManifestToJson(manifest)));
+    testing::PutRawPart(*store_, resource, json, records);
   }
 
   Result<TaskOutcome> Clean() {
