@@ -1,6 +1,5 @@
 #include "cli/local_run.h"
 
-#include <malloc.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -10,6 +9,7 @@
 #include <thread>
 
 #include "cli/store.h"
+#include "core/heap.h"
 #include "core/schedule.h"
 #include "executor/executor.h"
 #include "scheduler/scheduler.h"
@@ -289,7 +289,7 @@ Status RunLocally(CommandContext& context, const Pipeline& pipeline, const Local
     }
     // One process runs every task here: the pages a task freed go back to the
     // kernel before the next one, as they would when its own process ended.
-    malloc_trim(0);
+    TrimHeap();
     summary.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (recorder) {

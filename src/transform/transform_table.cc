@@ -1,10 +1,10 @@
 // TransformTable: one table's raw parts -> its clean partition.
-#include <malloc.h>
 
 #include <algorithm>
 #include <chrono>
 #include <set>
 
+#include "core/heap.h"
 #include "transform/dedupe.h"
 #include "transform/iso_time.h"
 #include "transform/part_read_ahead.h"
@@ -88,12 +88,12 @@ Status TableRun::ReadParts() {
   // Trimming first and then every kTrimEveryBytes gives the free pages back,
   // for a few hundred microseconds each time.
   constexpr uint64_t kTrimEveryBytes = uint64_t{64} << 20;
-  malloc_trim(0);
+  TrimHeap();
   uint64_t trimmed_at = reader_.bytes_read();
   PartReadAhead parts(request_.store, request_.raw_part_keys);
   for (const std::string& key : request_.raw_part_keys) {
     if (reader_.bytes_read() - trimmed_at >= kTrimEveryBytes) {
-      malloc_trim(0);
+      TrimHeap();
       trimmed_at = reader_.bytes_read();
     }
     SLUICE_ASSIGN_OR_RETURN(PartReadAhead::Part part, parts.Next());
