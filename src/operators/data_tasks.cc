@@ -202,6 +202,7 @@ Result<TaskOutcome> RunCreateTables(TaskEnvironment& environment, const TaskRun&
   std::vector<const TableSpec*> selected = SelectedTables(run);
   SLUICE_TRY(CheckItemExists(run, selected.size()));
   std::vector<TableSpec> tables;
+  tables.reserve(selected.size());
   for (const TableSpec* table : selected) tables.push_back(*table);
   SLUICE_ASSIGN_OR_RETURN(auto warehouse,
                           environment.Warehouse(pipeline, pipeline.warehouse.connection));
@@ -225,6 +226,7 @@ Result<TaskOutcome> RunLoad(TaskEnvironment& environment, const TaskRun& run) {
   SLUICE_ASSIGN_OR_RETURN(auto warehouse,
                           environment.Warehouse(pipeline, pipeline.warehouse.connection));
   std::vector<warehouse::LoadRequest> requests;
+  requests.reserve(tables.size());
   for (const TableSpec* table : tables) {
     std::string schema_key =
         transform::CleanPartitionPrefix(pipeline.lake.clean_bucket, pipeline.source.name,
