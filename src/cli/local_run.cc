@@ -219,7 +219,10 @@ operators::TaskEnvironment MakeTaskEnvironment(const Config& config, Clock& cloc
 Status RunLocally(CommandContext& context, const Pipeline& pipeline, const LocalRunOptions& options,
                   std::vector<TaskRunSummary>* summaries) {
   std::vector<TaskRunSummary> own_summaries;  // --output json prints them
-  if (summaries == nullptr) summaries = &own_summaries;
+  bool text = context.output == OutputFormat::kText;
+  // Text output prints each task as it ends; a task's outcome (thousands of
+  // part keys for a large extract) is not held through the tasks after it.
+  if (summaries == nullptr && !text) summaries = &own_summaries;
   SystemClock clock;
   TimePoint now = clock.Now();
   std::string ds = options.ds.empty() ? FormatDate(now) : options.ds;
@@ -249,7 +252,6 @@ Status RunLocally(CommandContext& context, const Pipeline& pipeline, const Local
       tasks.push_back(&task);
     }
   }
-  bool text = context.output == OutputFormat::kText;
   if (text) fmt::print("{}  ds={}  run_id={}\n", pipeline.dag_id, ds, run_id);
 
   std::set<std::string> failed;

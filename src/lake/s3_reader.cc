@@ -9,7 +9,7 @@
 namespace sluice::lake {
 namespace {
 
-constexpr size_t kBufferBytes = 1u << 20;
+constexpr size_t kBufferBytes = 512u << 10;
 constexpr size_t kMaxErrorBody = 64u << 10;
 constexpr int kPollMs = 1000;
 
@@ -113,7 +113,9 @@ size_t S3Reader::OnBody(const char* data, size_t size) {
     if (error_body_.size() < kMaxErrorBody) error_body_.append(data, size);
     return size;
   }
-  if (buffer_.size() - read_pos_ >= kBufferBytes) {
+  // The consumed front of buffer_ is dropped only once all of it is read, so
+  // the bound counts it too: a buffer reserved once never grows past it.
+  if (buffer_.size() >= kBufferBytes) {
     paused_ = true;
     return CURL_WRITEFUNC_PAUSE;  // curl offers these bytes again after the unpause
   }
@@ -128,6 +130,8 @@ size_t S3Reader::OnBody(const char* data, size_t size) {
   const size_t direct = std::min(bytes.size(), direct_.size() - direct_filled_);
   std::copy_n(bytes.data(), direct, direct_.data() + direct_filled_);
   direct_filled_ += direct;
+  if (direct == bytes.size()) return size;
+  if (buffer_.capacity() == 0) buffer_.reserve(kBufferBytes + CURL_MAX_WRITE_SIZE);
   buffer_.append(bytes.substr(direct));
   return size;
 }

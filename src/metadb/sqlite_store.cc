@@ -194,6 +194,8 @@ class SqliteConnection final : public SqlConnection {
   std::unordered_map<std::string, sqlite3_stmt*, TextHash, std::equal_to<>> statements_;
 };
 
+constexpr int kPageCacheKiB = 512;
+
 struct SqliteSettings {
   std::string path;
   bool in_memory = false;
@@ -254,9 +256,14 @@ Result<std::unique_ptr<SqlConnection>> ConnectSqlite(const SqliteSettings& setti
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, static_cast<int>(settings.busy_timeout_ms));
   auto connection = std::make_unique<SqliteConnection>(db, where);
-  std::string pragmas =
-      fmt::format("PRAGMA foreign_keys = ON; PRAGMA synchronous = {}; PRAGMA temp_store = MEMORY;",
-                  settings.synchronous);
+  // The file's pages stay in the kernel's page cache, a pread away; SQLite's
+  // own cache (2 MiB by default, per connection) is capped lower so that a
+  // task's outputs written once (thousands of object keys) do not stay in
+  // the process for the rest of its life.
+  std::string pragmas = fmt::format(
+      "PRAGMA foreign_keys = ON; PRAGMA synchronous = {}; PRAGMA temp_store = MEMORY; "
+      "PRAGMA cache_size = -{};",
+      settings.synchronous, kPageCacheKiB);
   if (!settings.in_memory) pragmas = "PRAGMA journal_mode = WAL; " + pragmas;
   SLUICE_TRY(connection->ExecScript(pragmas));
   return std::unique_ptr<SqlConnection>(std::move(connection));

@@ -160,7 +160,7 @@ class JsonRowReader {
  public:
   using RecordFn = std::function<Status(const JsonRecord&)>;
 
-  static constexpr size_t kWindowBytes = 1u << 20;
+  static constexpr size_t kWindowBytes = 256u << 10;
   explicit JsonRowReader(const RowSchema& schema, size_t window_bytes = kWindowBytes);
   ~JsonRowReader();
   JsonRowReader(const JsonRowReader&) = delete;

@@ -277,6 +277,22 @@ TEST_P(ObjectStoreContract, ReadsInBuffersOfAnySize) {
   }
 }
 
+TEST_P(ObjectStoreContract, ReadsObjectsLargerThanWhatAReaderBuffers) {
+  // An S3 reader holds at most 512 KiB that no Read() has asked for yet, and
+  // pauses the transfer until they are read: this crosses that bound again
+  // and again.
+  const std::string bytes = PatternBytes((3u << 19) + 7);
+  ASSERT_TRUE(PutString(*store_, Key("past-buffer"), bytes));
+  for (size_t buffer : {size_t{4093}, (size_t{1} << 19) - 1, size_t{1} << 21}) {
+    SCOPED_TRACE(buffer);
+    auto reader = store_->Open(Key("past-buffer"));
+    ASSERT_TRUE(reader) << reader.error().ToString();
+    const std::string got = ReadAll(**reader, buffer);
+    ASSERT_EQ(got.size(), bytes.size());
+    EXPECT_TRUE(got == bytes);
+  }
+}
+
 TEST_P(ObjectStoreContract, LargeObjectsWrittenAtOnceRoundTrip) {
   // Two multipart uploads at once share their parts in flight on S3.
   const std::string first = PatternBytes((11u << 20) + 3);
