@@ -32,6 +32,11 @@ def _div(a, b):
     return None if a is None or b is None or b == 0 else a / b
 
 
+W1_STAGE_LIMITS = ("source: curl GET of the pages", "store: curl PUT of the pages",
+                   "store: curl GET of the pages", "store: curl PUT of the clean CSVs",
+                   "store: curl GET of the clean CSVs", "sink: psql \\copy of the clean CSVs")
+
+
 def _sum(*values):
     return None if any(v is None for v in values) else sum(values)
 
@@ -60,9 +65,16 @@ def target_rows(bench):
     s = f.get("W1", "trigger to done (REST, scheduler)", "sluice")
     a = f.get("W1", "trigger to done (REST, scheduler)", "airflow to_sql")
     r = _div(a, s)
+    # The limits of the three data stages, run one after the other as the DAG
+    # runs them, bound how fast any orchestrator can finish this run here.
+    floor = _sum(*(f.get("W1", name, "limit") for name in W1_STAGE_LIMITS))
+    best = _div(a, floor)
+    floor_text = "" if best is None else (
+        f"; the stages' limits alone sum to {_fmt(floor, 3)} s, at best {_ratio(best)} "
+        "on this machine")
     rows.append(("W1 trigger to done ≥ 100× faster than Airflow's scheduler",
-                 f"sluice {_fmt(s, 3)} s{why_standalone if s is None else ''}; Airflow {_fmt(a)} s",
-                 _ratio(r), _met(None if r is None else r >= 100)))
+                 f"sluice {_fmt(s, 3)} s{why_standalone if s is None else ''}; Airflow {_fmt(a)} s"
+                 f"{floor_text}", _ratio(r), _met(None if r is None else r >= 100)))
     s = f.get("W1", "end to end", "sluice")
     a = f.get("W1", "end to end (airflow dags test)", "airflow to_sql")
     r = _div(a, s)
