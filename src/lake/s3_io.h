@@ -11,7 +11,7 @@ namespace sluice::lake {
 // GET of bucket/path, bytes [offset, offset + length) (the whole object when
 // offset is 0 and length UINT64_MAX), pulled through a bounded buffer as the
 // caller reads. key is the lake key, for messages.
-Result<std::unique_ptr<ObjectReader>> OpenS3Reader(std::shared_ptr<S3Client> client,
+Result<std::unique_ptr<ObjectReader>> OpenS3Reader(const std::shared_ptr<S3Client>& client,
                                                    std::string bucket, std::string path,
                                                    std::string key, uint64_t offset,
                                                    uint64_t length);

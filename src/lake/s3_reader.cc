@@ -228,7 +228,7 @@ Status S3Reader::Start(const S3Request& request) {
 
 }  // namespace
 
-Result<std::unique_ptr<ObjectReader>> OpenS3Reader(std::shared_ptr<S3Client> client,
+Result<std::unique_ptr<ObjectReader>> OpenS3Reader(const std::shared_ptr<S3Client>& client,
                                                    std::string bucket, std::string path,
                                                    std::string key, uint64_t offset,
                                                    uint64_t length) {
