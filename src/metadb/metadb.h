@@ -31,6 +31,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/core.h"
@@ -282,6 +283,20 @@ struct TaskTransition {
   std::optional<std::string> worker_id;
 };
 
+// Noop task instances of one run that the scheduler runs where they stand:
+// each one that is none or scheduled goes through scheduled, queued, running
+// and success in one step, as TaskTransitions would take it (a new try, the
+// previous one kept; queued, started and ended at one instant; run by
+// hostname/pid/worker_id).
+struct NoopFinish {
+  std::string dag_id;
+  std::string run_id;
+  std::vector<std::pair<std::string, int>> tasks;  // task_id, map_index
+  std::string hostname;
+  int pid = 0;
+  std::string worker_id;
+};
+
 enum class TaskInstanceOrder { kKey, kStartDate, kEndDate, kUpdatedAt };
 
 struct TaskInstanceFilter {
@@ -427,6 +442,10 @@ class MetaStore {
   // instance). A database error applies none of them.
   virtual Result<std::vector<bool>> TransitionTaskInstances(
       std::span<const TaskTransition> transitions) = 0;
+  // Finishes the noops of finish.tasks that are still none or scheduled, in one
+  // transaction and a statement per few hundred rows; returns their keys (the
+  // others were not waiting any more, or do not exist).
+  virtual Result<std::vector<TaskInstanceKey>> FinishNoopTasks(const NoopFinish& finish) = 0;
   // Takes up to request.limit queued task instances (higher priority_weight
   // first, then oldest queued_at) and makes them running for the worker:
   // worker_id, hostname, pid, start_date, heartbeat_at. try_number is not

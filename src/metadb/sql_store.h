@@ -85,6 +85,7 @@ class SqlMetaStore final : public MetaStore {
   Result<std::vector<TaskInstance>> ListTaskTries(const TaskInstanceKey& key) override;
   Result<std::vector<bool>> TransitionTaskInstances(
       std::span<const TaskTransition> transitions) override;
+  Result<std::vector<TaskInstanceKey>> FinishNoopTasks(const NoopFinish& finish) override;
   Result<std::vector<TaskInstance>> ClaimTaskInstances(const ClaimRequest& request) override;
   Result<std::vector<TaskInstance>> ClearTaskInstances(const ClearRequest& request) override;
 

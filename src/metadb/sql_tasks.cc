@@ -204,6 +204,56 @@ Result<std::vector<bool>> SqlMetaStore::TransitionTaskInstances(
       });
 }
 
+// A run's noops all end the same way but for their try numbers, so they are
+// written set-wise: the rows the four transitions would read and write one
+// by one are, for a wide fan-out, most of the scheduler's time.
+Result<std::vector<TaskInstanceKey>> SqlMetaStore::FinishNoopTasks(const NoopFinish& finish) {
+  constexpr size_t kRowsPerStatement = 250;
+  TimePoint now = std::chrono::floor<std::chrono::microseconds>(clock_.Now());
+  return InTransaction(
+      TxnKind::kWrite, [&](SqlConnection& connection) -> Result<std::vector<TaskInstanceKey>> {
+        std::vector<TaskInstanceKey> finished;
+        std::span<const std::pair<std::string, int>> tasks = finish.tasks;
+        for (size_t start = 0; start < tasks.size(); start += kRowsPerStatement) {
+          SqlQuery query;
+          std::string where = fmt::format(
+              " WHERE dag_id = {} AND run_id = {} AND state IN ('none', 'scheduled')"
+              " AND (task_id, map_index) IN (VALUES ",
+              query.Bind(finish.dag_id), query.Bind(finish.run_id));
+          size_t end = std::min(tasks.size(), start + kRowsPerStatement);
+          for (size_t i = start; i < end; ++i) {
+            if (i > start) where += ", ";
+            where +=
+                fmt::format("({}, {})", query.Bind(tasks[i].first), query.Bind(tasks[i].second));
+          }
+          where += ")";
+          SLUICE_TRY(connection.Exec(
+              fmt::format("INSERT INTO task_instance_history ({0}) SELECT {0} FROM task_instance"
+                          "{1} AND try_number > 0 ON CONFLICT (dag_id, run_id, task_id,"
+                          " map_index, try_number) DO NOTHING",
+                          kTaskInstanceColumns, where),
+              query.params(), {}));
+          std::string set = fmt::format(
+              "UPDATE task_instance SET state = 'success', try_number = try_number + 1,"
+              " queued_at = {0}, start_date = {0}, end_date = {0}, duration = 0,"
+              " heartbeat_at = {0}, next_retry_at = NULL, hostname = {1}, pid = {2},"
+              " worker_id = {3}, log_location = '', outputs = '{{}}', updated_at = {0}",
+              query.Bind(now), query.Bind(finish.hostname), query.Bind(finish.pid),
+              query.Bind(finish.worker_id));
+          SLUICE_TRY(connection.Exec(set + where + " RETURNING task_id, map_index", query.params(),
+                                     [&](const SqlRow& row) {
+                                       finished.push_back(
+                                           {.dag_id = finish.dag_id,
+                                            .run_id = finish.run_id,
+                                            .task_id = row.Text(0),
+                                            .map_index = static_cast<int>(row.Int(1))});
+                                       return OkStatus();
+                                     }));
+        }
+        return finished;
+      });
+}
+
 Result<std::vector<TaskInstance>> SqlMetaStore::ClaimTaskInstances(const ClaimRequest& request) {
   if (request.worker_id.empty() || request.limit < 1) {
     return Error::InvalidArgument("claim: worker_id must be set and limit at least 1 (got {})",

@@ -65,6 +65,10 @@ std::string FolderSignature(const std::string& folder) {
 constexpr std::string_view kInProcess = "test";
 bool IsInProcessRun(const metadb::DagRun& run) { return run.triggered_by == kInProcess; }
 
+// Noops are run by the scheduler itself, as Airflow's EmptyOperator is.
+constexpr std::string_view kNoop = "noop";
+constexpr std::string_view kSchedulerWorker = "scheduler";
+
 bool ProcessIsGone(int pid) { return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH; }
 
 UpstreamStates CountUpstream(const TaskSpec& task,
@@ -96,7 +100,8 @@ UpstreamStates CountUpstream(const TaskSpec& task,
 }
 
 // The transitions that start a ready task instance: scheduled, then queued
-// with a new try; a noop also runs and succeeds here, every state persisted.
+// with a new try; a noop retried also runs and succeeds here, every state
+// persisted.
 void AppendStart(const TaskInstance& instance, const TaskSpec& task, const std::string& hostname,
                  std::vector<TaskTransition>& out) {
   const auto& key = instance.key;
@@ -109,7 +114,7 @@ void AppendStart(const TaskInstance& instance, const TaskSpec& task, const std::
                  .from = {TaskState::kScheduled, TaskState::kUpForRetry},
                  .to = TaskState::kQueued,
                  .new_try = true});
-  if (task.kind != "noop") return;
+  if (task.kind != kNoop) return;
   int try_number = instance.try_number + 1;
   out.push_back({.key = key,
                  .from = {TaskState::kQueued},
@@ -117,7 +122,7 @@ void AppendStart(const TaskInstance& instance, const TaskSpec& task, const std::
                  .to = TaskState::kRunning,
                  .hostname = hostname,
                  .pid = static_cast<int>(::getpid()),
-                 .worker_id = "scheduler"});
+                 .worker_id = std::string(kSchedulerWorker)});
   out.push_back({.key = key,
                  .from = {TaskState::kRunning},
                  .expected_try = try_number,
@@ -372,15 +377,22 @@ Status StartQueuedRuns(Scheduler::State& s, const Scheduler& scheduler, TimePoin
   return OkStatus();
 }
 
-// The transitions one look at a run's task instances calls for.
-std::vector<TaskTransition> DecideTasks(const Pipeline& pipeline,
-                                        std::vector<TaskInstance>& instances,
-                                        const std::string& hostname, TimePoint now) {
+// What one look at a run's task instances calls for: transitions, and noops
+// that are ready, which the scheduler finishes all at once.
+struct Decisions {
+  std::vector<TaskTransition> transitions;
+  std::vector<TaskInstance*> noops;
+  bool empty() const { return transitions.empty() && noops.empty(); }
+};
+
+Decisions DecideTasks(const Pipeline& pipeline, std::vector<TaskInstance>& instances,
+                      const std::string& hostname, TimePoint now) {
   std::map<std::string, std::vector<TaskInstance*>> by_task;
   for (TaskInstance& instance : instances) by_task[instance.key.task_id].push_back(&instance);
   std::unordered_map<std::string_view, const TaskSpec*> specs;  // FindTask is a linear search
   for (const TaskSpec& spec : pipeline.tasks) specs.emplace(spec.id, &spec);
-  std::vector<TaskTransition> transitions;
+  Decisions decisions;
+  std::vector<TaskTransition>& transitions = decisions.transitions;
   for (TaskInstance& instance : instances) {
     auto spec = specs.find(instance.key.task_id);
     const TaskSpec* task = spec == specs.end() ? nullptr : spec->second;
@@ -402,7 +414,11 @@ std::vector<TaskTransition> DecideTasks(const Pipeline& pipeline,
       case Readiness::kWait:
         break;
       case Readiness::kRun:
-        AppendStart(instance, *task, hostname, transitions);
+        if (task->kind == kNoop) {
+          decisions.noops.push_back(&instance);
+        } else {
+          AppendStart(instance, *task, hostname, transitions);
+        }
         break;
       case Readiness::kSkip:
         transitions.push_back({.key = instance.key,
@@ -416,7 +432,54 @@ std::vector<TaskTransition> DecideTasks(const Pipeline& pipeline,
         break;
     }
   }
-  return transitions;
+  return decisions;
+}
+
+// Applies what DecideTasks asked for to the store and to the run's task
+// instances; true when one finished, which may free those downstream of it.
+Result<bool> ApplyDecisions(Scheduler::State& s, const metadb::DagRun& run,
+                            const Decisions& decisions,
+                            std::map<std::pair<std::string_view, int>, TaskInstance*>& by_key,
+                            PassReport& report) {
+  bool finished_any = false;
+  auto count_finished = [&](const metadb::TaskInstanceKey& key, TaskState to) {
+    ++report.tasks_finished;
+    CountTaskFinished(key, to);
+    finished_any = true;
+  };
+  const std::vector<TaskTransition>& transitions = decisions.transitions;
+  if (!transitions.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(std::vector<bool> applied,
+                            s.store().TransitionTaskInstances(transitions));
+    for (size_t i = 0; i < transitions.size(); ++i) {
+      if (!applied[i]) continue;
+      const metadb::TaskInstanceKey& key = transitions[i].key;
+      TaskInstance* instance = by_key[{key.task_id, key.map_index}];
+      instance->state = transitions[i].to;
+      if (transitions[i].new_try) ++instance->try_number;
+      if (transitions[i].to == TaskState::kQueued) ++report.tasks_queued;
+      if (metadb::IsFinished(transitions[i].to)) count_finished(key, transitions[i].to);
+    }
+  }
+  if (decisions.noops.empty()) return finished_any;
+  metadb::NoopFinish finish{.dag_id = run.dag_id,
+                            .run_id = run.run_id,
+                            .hostname = s.hostname,
+                            .pid = static_cast<int>(::getpid()),
+                            .worker_id = std::string(kSchedulerWorker)};
+  finish.tasks.reserve(decisions.noops.size());
+  for (const TaskInstance* noop : decisions.noops) {
+    finish.tasks.emplace_back(noop->key.task_id, noop->key.map_index);
+  }
+  SLUICE_ASSIGN_OR_RETURN(std::vector<metadb::TaskInstanceKey> finished,
+                          s.store().FinishNoopTasks(finish));
+  for (const metadb::TaskInstanceKey& key : finished) {
+    TaskInstance* instance = by_key[{key.task_id, key.map_index}];
+    instance->state = TaskState::kSuccess;
+    ++instance->try_number;
+    count_finished(key, TaskState::kSuccess);
+  }
+  return finished_any;
 }
 
 Status AdvanceRun(Scheduler::State& s, const Pipeline& pipeline, const metadb::DagRun& run,
@@ -424,28 +487,17 @@ Status AdvanceRun(Scheduler::State& s, const Pipeline& pipeline, const metadb::D
   metadb::TaskInstanceFilter filter{.dag_id = run.dag_id, .run_id = run.run_id};
   SLUICE_ASSIGN_OR_RETURN(auto page, s.store().ListTaskInstances(filter));
   std::vector<TaskInstance> instances = std::move(page.items);
+  // Every key of the run is its task id and map index.
+  std::map<std::pair<std::string_view, int>, TaskInstance*> by_key;
+  for (TaskInstance& instance : instances) {
+    by_key[{instance.key.task_id, instance.key.map_index}] = &instance;
+  }
   // Skips, upstream failures and noops finish here and may free what follows
   // them: look again at once rather than a pass later.
   for (bool again = true; again;) {
-    again = false;
-    std::vector<TaskTransition> transitions = DecideTasks(pipeline, instances, s.hostname, now);
-    if (transitions.empty()) break;
-    SLUICE_ASSIGN_OR_RETURN(std::vector<bool> applied,
-                            s.store().TransitionTaskInstances(transitions));
-    std::map<metadb::TaskInstanceKey, TaskInstance*> by_key;
-    for (TaskInstance& instance : instances) by_key[instance.key] = &instance;
-    for (size_t i = 0; i < transitions.size(); ++i) {
-      if (!applied[i]) continue;
-      TaskInstance* instance = by_key[transitions[i].key];
-      instance->state = transitions[i].to;
-      if (transitions[i].new_try) ++instance->try_number;
-      if (transitions[i].to == TaskState::kQueued) ++report.tasks_queued;
-      if (metadb::IsFinished(transitions[i].to)) {
-        ++report.tasks_finished;
-        CountTaskFinished(transitions[i].key, transitions[i].to);
-        again = true;
-      }
-    }
+    Decisions decisions = DecideTasks(pipeline, instances, s.hostname, now);
+    if (decisions.empty()) break;
+    SLUICE_ASSIGN_OR_RETURN(again, ApplyDecisions(s, run, decisions, by_key, report));
   }
   std::optional<metadb::DagRunState> finished = FinishedRunState(pipeline, instances);
   if (!finished) return OkStatus();

@@ -203,7 +203,6 @@ Reply GetRun(ServerContext& context, Call& call) {
     }
     return ErrorReply(run.error());
   }
-  if (context.options.on_runs_changed) context.options.on_runs_changed();
   DagVersionCache versions(context.store);
   return JsonReply(200, RunJson(*run, entry->record, versions));
 }

@@ -134,6 +134,126 @@ TEST_P(MetaStoreContract, BatchTransitionsReportEachAndSkipMissingRows) {
   EXPECT_TRUE(scheduled.items.empty());
 }
 
+// The four transitions a noop goes through, one by one.
+std::vector<TaskTransition> NoopTransitions(const TaskInstanceKey& key, int try_number) {
+  std::vector<TaskTransition> steps = {
+      Move(key, {TaskState::kNone, TaskState::kScheduled}, TaskState::kScheduled),
+      Move(key, {TaskState::kScheduled}, TaskState::kQueued),
+      Move(key, {TaskState::kQueued}, TaskState::kRunning, try_number),
+      Move(key, {TaskState::kRunning}, TaskState::kSuccess, try_number)};
+  steps[1].new_try = true;
+  steps[2].hostname = "sched-host";
+  steps[2].pid = 77;
+  steps[2].worker_id = "scheduler";
+  return steps;
+}
+
+NoopFinish Noops(const std::string& dag_id, const std::string& run_id,
+                 const std::vector<std::string>& task_ids) {
+  NoopFinish finish{.dag_id = dag_id,
+                    .run_id = run_id,
+                    .hostname = "sched-host",
+                    .pid = 77,
+                    .worker_id = "scheduler"};
+  for (const std::string& task_id : task_ids) finish.tasks.emplace_back(task_id, -1);
+  return finish;
+}
+
+TEST_P(MetaStoreContract, FinishedNoopsEndAsTheirFourTransitionsWouldLeaveThem) {
+  SyncDag(dag_id_);
+  CreateRun(dag_id_, "r", {"by_steps", "at_once", "cleared_steps", "cleared_at_once"});
+  // Two of them had a try before and were cleared: the try is kept.
+  for (const char* task : {"cleared_steps", "cleared_at_once"}) {
+    Queue(Key("r", task));
+    ASSERT_OK(TransitionTaskInstance(
+        *store_, Move(Key("r", task), {TaskState::kQueued}, TaskState::kFailed, 1)));
+  }
+  ASSERT_OK(store_->ClearTaskInstances(
+      {.dag_id = dag_id_, .run_ids = {"r"}, .task_ids = {"cleared_steps", "cleared_at_once"}}));
+  clock_.Advance(seconds(5));
+
+  std::vector<TaskTransition> steps = NoopTransitions(Key("r", "by_steps"), 1);
+  for (const TaskTransition& step : NoopTransitions(Key("r", "cleared_steps"), 2)) {
+    steps.push_back(step);
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<bool> applied, store_->TransitionTaskInstances(steps));
+  EXPECT_EQ(applied, std::vector<bool>(8, true));
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<TaskInstanceKey> finished,
+      store_->FinishNoopTasks(Noops(dag_id_, "r", {"at_once", "cleared_at_once"})));
+  ASSERT_EQ(finished.size(), 2u);
+  std::set<std::string> finished_ids = {finished[0].task_id, finished[1].task_id};
+  EXPECT_EQ(finished_ids, (std::set<std::string>{"at_once", "cleared_at_once"}));
+  EXPECT_EQ(finished[0].dag_id, dag_id_);
+  EXPECT_EQ(finished[0].run_id, "r");
+  EXPECT_EQ(finished[0].map_index, -1);
+
+  for (auto [stepped, at_once] :
+       {std::pair{"by_steps", "at_once"}, std::pair{"cleared_steps", "cleared_at_once"}}) {
+    TaskInstance expected = Get(Key("r", stepped));
+    TaskInstance got = Get(Key("r", at_once));
+    EXPECT_EQ(got.state, TaskState::kSuccess);
+    EXPECT_EQ(got.try_number, expected.try_number) << at_once;
+    EXPECT_EQ(got.max_tries, expected.max_tries);
+    EXPECT_EQ(got.queued_at, expected.queued_at);
+    EXPECT_EQ(got.start_date, expected.start_date);
+    EXPECT_EQ(got.end_date, expected.end_date);
+    EXPECT_EQ(got.duration, expected.duration);
+    EXPECT_EQ(got.heartbeat_at, expected.heartbeat_at);
+    EXPECT_EQ(got.next_retry_at, expected.next_retry_at);
+    EXPECT_EQ(got.hostname, expected.hostname);
+    EXPECT_EQ(got.pid, expected.pid);
+    EXPECT_EQ(got.worker_id, expected.worker_id);
+    EXPECT_EQ(got.log_location, expected.log_location);
+    EXPECT_EQ(got.outputs, expected.outputs);
+    EXPECT_EQ(got.updated_at, expected.updated_at);
+    ASSERT_OK_AND_ASSIGN(std::vector<TaskInstance> tries, store_->ListTaskTries(Key("r", at_once)));
+    ASSERT_OK_AND_ASSIGN(std::vector<TaskInstance> stepped_tries,
+                         store_->ListTaskTries(Key("r", stepped)));
+    ASSERT_EQ(tries.size(), stepped_tries.size()) << at_once;
+    for (size_t i = 0; i < tries.size(); ++i) {
+      EXPECT_EQ(tries[i].try_number, stepped_tries[i].try_number);
+      EXPECT_EQ(tries[i].state, stepped_tries[i].state);
+    }
+  }
+  EXPECT_EQ(Get(Key("r", "cleared_at_once")).try_number, 2);
+}
+
+TEST_P(MetaStoreContract, FinishingNoopsLeavesWhatNoLongerWaitsAndCrossesStatementSizes) {
+  SyncDag(dag_id_);
+  std::vector<std::string> tasks;
+  for (int i = 0; i < 600; ++i) tasks.push_back(fmt::format("t{:03}", i));
+  CreateRun(dag_id_, "r", tasks);
+  CreateRun(dag_id_, "other", {"t000"});
+  Queue(Key("r", "t001"));
+  ASSERT_OK(TransitionTaskInstance(*store_, Move(Key("r", "t002"), {}, TaskState::kSkipped)));
+  ASSERT_OK(TransitionTaskInstance(*store_, Move(Key("r", "t003"), {}, TaskState::kScheduled)));
+  std::vector<std::string> asked = tasks;
+  asked.push_back("missing");
+  ASSERT_OK_AND_ASSIGN(std::vector<TaskInstanceKey> finished,
+                       store_->FinishNoopTasks(Noops(dag_id_, "r", asked)));
+  EXPECT_EQ(finished.size(), 598u);  // not t001 (queued) nor t002 (skipped)
+  std::set<std::string> ids;
+  for (const TaskInstanceKey& key : finished) ids.insert(key.task_id);
+  EXPECT_EQ(ids.size(), 598u);
+  EXPECT_TRUE(ids.count("t003"));
+  EXPECT_FALSE(ids.count("t001"));
+  EXPECT_FALSE(ids.count("missing"));
+  EXPECT_EQ(Get(Key("r", "t001")).state, TaskState::kQueued);
+  EXPECT_EQ(Get(Key("r", "t002")).state, TaskState::kSkipped);
+  EXPECT_EQ(Get(Key("other", "t000")).state, TaskState::kNone);
+  ASSERT_OK_AND_ASSIGN(
+      Page<TaskInstance> succeeded,
+      store_->ListTaskInstances(
+          {.dag_id = dag_id_, .states = {TaskState::kSuccess}, .limit = 0, .count_total = true}));
+  EXPECT_EQ(succeeded.total_entries, 598);
+
+  ASSERT_OK_AND_ASSIGN(finished, store_->FinishNoopTasks(Noops(dag_id_, "r", tasks)));
+  EXPECT_TRUE(finished.empty());  // each noop finishes once
+  ASSERT_OK_AND_ASSIGN(finished, store_->FinishNoopTasks(Noops(dag_id_, "r", {})));
+  EXPECT_TRUE(finished.empty());
+}
+
 TEST_P(MetaStoreContract, ClaimsFollowQueuesPriorityAndAge) {
   SyncDag(dag_id_);
   NewRun run;
