@@ -2,7 +2,7 @@
 
 Run through scripts/bench (which installs and starts what is needed), e.g.:
   python3 bench/harness/bench.py --smoke
-  python3 bench/harness/bench.py --scales "100 1000" --anchor-scales "1 100" --runs 3
+  python3 bench/harness/bench.py --scales "100 1000" --anchor-scales "1 100 1000" --runs 3
 The environment gives the servers: BENCH_PG_URL, BENCH_METADB_URL, BENCH_S3_URL, BENCH_VENV.
 """
 import argparse
@@ -407,7 +407,7 @@ def parse_args():
     parser.add_argument("--smoke", action="store_true",
                         help="W1 at scale 1 with sluice and the limits only, one run")
     parser.add_argument("--scales", default=env("BENCH_SCALES", "100 1000"))
-    parser.add_argument("--anchor-scales", default=env("BENCH_ANCHOR_SCALES", "1 100"))
+    parser.add_argument("--anchor-scales", default=env("BENCH_ANCHOR_SCALES", "1 100 1000"))
     parser.add_argument("--runs", type=int, default=int(env("BENCH_RUNS", "3")))
     parser.add_argument("--w3-kinds", default=env("BENCH_W3_KINDS", "empty python"))
     parser.add_argument("--idle-seconds", type=int, default=int(env("BENCH_IDLE_SECONDS", "20")))

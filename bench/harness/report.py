@@ -242,7 +242,7 @@ def environment(bench, root):
 REPRODUCE = """```sh
 make bench                                   # everything: installs, starts services, writes the report
 BENCH_SCALES="100" BENCH_RUNS=3 make bench   # fewer scales (default "100 1000"; the anchor runs
-                                             # at BENCH_ANCHOR_SCALES, default "1 100")
+                                             # at BENCH_ANCHOR_SCALES, default "1 100 1000")
 scripts/bench --smoke                        # seconds: W1 with sluice and the limits, no Airflow
 ```"""
 

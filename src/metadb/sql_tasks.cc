@@ -4,6 +4,7 @@
 // write transaction), decides in C++ (transitions.cc) and writes it back, so
 // both backends give a state change one meaning.
 #include <algorithm>
+#include <map>
 #include <numeric>
 #include <set>
 
@@ -204,51 +205,92 @@ Result<std::vector<bool>> SqlMetaStore::TransitionTaskInstances(
       });
 }
 
+namespace {
+
+// Keys of one run as a condition its primary key can seek on: a column held
+// to one value and a list for the other. A row-value IN would instead be
+// checked against every task instance of the run, once per statement.
+struct KeyList {
+  std::string_view fixed_column;
+  SqlParam fixed;
+  std::string_view list_column;
+  std::vector<SqlParam> values;
+};
+
+// One list per map index (task ids), or per task id (map indexes) when a
+// mapped task makes that fewer.
+std::vector<KeyList> KeyListsOf(std::span<const std::pair<std::string, int>> tasks) {
+  std::map<int, std::vector<SqlParam>> by_map_index;
+  std::map<std::string_view, std::vector<SqlParam>> by_task;
+  for (const auto& [task_id, map_index] : tasks) {
+    by_map_index[map_index].emplace_back(task_id);
+    by_task[task_id].emplace_back(map_index);
+  }
+  std::vector<KeyList> lists;
+  if (by_map_index.size() <= by_task.size()) {
+    for (auto& [map_index, task_ids] : by_map_index) {
+      lists.push_back({"map_index", map_index, "task_id", std::move(task_ids)});
+    }
+  } else {
+    for (auto& [task_id, map_indexes] : by_task) {
+      lists.push_back({"task_id", task_id, "map_index", std::move(map_indexes)});
+    }
+  }
+  return lists;
+}
+
+}  // namespace
+
 // A run's noops all end the same way but for their try numbers, so they are
 // written set-wise: the rows the four transitions would read and write one
 // by one are, for a wide fan-out, most of the scheduler's time.
 Result<std::vector<TaskInstanceKey>> SqlMetaStore::FinishNoopTasks(const NoopFinish& finish) {
-  constexpr size_t kRowsPerStatement = 250;
+  constexpr size_t kKeysPerStatement = 500;
   TimePoint now = std::chrono::floor<std::chrono::microseconds>(clock_.Now());
+  std::vector<KeyList> key_lists = KeyListsOf(finish.tasks);
+  auto finish_keys = [&](SqlConnection& connection, const KeyList& keys,
+                         std::span<const SqlParam> values,
+                         std::vector<TaskInstanceKey>& finished) -> Status {
+    SqlQuery query;
+    std::string where = fmt::format(
+        " WHERE dag_id = {} AND run_id = {} AND {} = {} AND {} IN ({})"
+        " AND state IN ('none', 'scheduled')",
+        query.Bind(finish.dag_id), query.Bind(finish.run_id), keys.fixed_column,
+        query.Bind(keys.fixed), keys.list_column, query.BindList(values));
+    SLUICE_TRY(connection.Exec(
+        fmt::format("INSERT INTO task_instance_history ({0}) SELECT {0} FROM task_instance"
+                    "{1} AND try_number > 0 ON CONFLICT (dag_id, run_id, task_id,"
+                    " map_index, try_number) DO NOTHING",
+                    kTaskInstanceColumns, where),
+        query.params(), {}));
+    std::string set = fmt::format(
+        "UPDATE task_instance SET state = 'success', try_number = try_number + 1,"
+        " queued_at = {0}, start_date = {0}, end_date = {0}, duration = 0,"
+        " heartbeat_at = {0}, next_retry_at = NULL, hostname = {1}, pid = {2},"
+        " worker_id = {3}, log_location = '', outputs = '{{}}', updated_at = {0}",
+        query.Bind(now), query.Bind(finish.hostname), query.Bind(finish.pid),
+        query.Bind(finish.worker_id));
+    SLUICE_TRY(connection.Exec(set + where + " RETURNING task_id, map_index", query.params(),
+                               [&](const SqlRow& row) {
+                                 finished.push_back({.dag_id = finish.dag_id,
+                                                     .run_id = finish.run_id,
+                                                     .task_id = row.Text(0),
+                                                     .map_index = static_cast<int>(row.Int(1))});
+                                 return OkStatus();
+                               }));
+    return OkStatus();
+  };
   return InTransaction(
       TxnKind::kWrite, [&](SqlConnection& connection) -> Result<std::vector<TaskInstanceKey>> {
         std::vector<TaskInstanceKey> finished;
-        std::span<const std::pair<std::string, int>> tasks = finish.tasks;
-        for (size_t start = 0; start < tasks.size(); start += kRowsPerStatement) {
-          SqlQuery query;
-          std::string where = fmt::format(
-              " WHERE dag_id = {} AND run_id = {} AND state IN ('none', 'scheduled')"
-              " AND (task_id, map_index) IN (VALUES ",
-              query.Bind(finish.dag_id), query.Bind(finish.run_id));
-          size_t end = std::min(tasks.size(), start + kRowsPerStatement);
-          for (size_t i = start; i < end; ++i) {
-            if (i > start) where += ", ";
-            where +=
-                fmt::format("({}, {})", query.Bind(tasks[i].first), query.Bind(tasks[i].second));
+        for (const KeyList& keys : key_lists) {
+          std::span<const SqlParam> values = keys.values;
+          for (size_t start = 0; start < values.size(); start += kKeysPerStatement) {
+            SLUICE_TRY(finish_keys(
+                connection, keys,
+                values.subspan(start, std::min(kKeysPerStatement, values.size() - start)),
+                finished));
           }
-          where += ")";
-          SLUICE_TRY(connection.Exec(
-              fmt::format("INSERT INTO task_instance_history ({0}) SELECT {0} FROM task_instance"
-                          "{1} AND try_number > 0 ON CONFLICT (dag_id, run_id, task_id,"
-                          " map_index, try_number) DO NOTHING",
-                          kTaskInstanceColumns, where),
-              query.params(), {}));
-          std::string set = fmt::format(
-              "UPDATE task_instance SET state = 'success', try_number = try_number + 1,"
-              " queued_at = {0}, start_date = {0}, end_date = {0}, duration = 0,"
-              " heartbeat_at = {0}, next_retry_at = NULL, hostname = {1}, pid = {2},"
-              " worker_id = {3}, log_location = '', outputs = '{{}}', updated_at = {0}",
-              query.Bind(now), query.Bind(finish.hostname), query.Bind(finish.pid),
-              query.Bind(finish.worker_id));
-          SLUICE_TRY(connection.Exec(set + where + " RETURNING task_id, map_index", query.params(),
-                                     [&](const SqlRow& row) {
-                                       finished.push_back(
-                                           {.dag_id = finish.dag_id,
-                                            .run_id = finish.run_id,
-                                            .task_id = row.Text(0),
-                                            .map_index = static_cast<int>(row.Int(1))});
-                                       return OkStatus();
-                                     }));
         }
         return finished;
       });

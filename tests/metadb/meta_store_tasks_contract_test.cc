@@ -254,6 +254,32 @@ TEST_P(MetaStoreContract, FinishingNoopsLeavesWhatNoLongerWaitsAndCrossesStateme
   EXPECT_TRUE(finished.empty());
 }
 
+TEST_P(MetaStoreContract, FinishingNoopsFindsMappedTaskInstancesByTheirIndexes) {
+  SyncDag(dag_id_);
+  NewRun new_run;
+  new_run.run = {.dag_id = dag_id_, .run_id = "mapped", .run_type = RunType::kManual};
+  new_run.run.run_after = clock_.Now();
+  NoopFinish finish = Noops(dag_id_, "mapped", {"plain"});
+  new_run.task_instances.push_back({.task_id = "plain"});
+  for (int i = 0; i < 700; ++i) {
+    new_run.task_instances.push_back({.task_id = "fan", .map_index = i});
+    if (i != 3) finish.tasks.emplace_back("fan", i);
+  }
+  finish.tasks.emplace_back("fan", 700);  // no such index
+  ASSERT_OK(store_->CreateRun(new_run));
+  ASSERT_OK_AND_ASSIGN(std::vector<TaskInstanceKey> finished, store_->FinishNoopTasks(finish));
+  EXPECT_EQ(finished.size(), 700u);  // plain and 699 of the 700 indexes
+  std::set<std::pair<std::string, int>> keys;
+  for (const TaskInstanceKey& key : finished) keys.emplace(key.task_id, key.map_index);
+  EXPECT_EQ(keys.size(), 700u);
+  EXPECT_TRUE(keys.count({"plain", -1}));
+  EXPECT_TRUE(keys.count({"fan", 699}));
+  EXPECT_FALSE(keys.count({"fan", 3}));
+  EXPECT_EQ(Get(Key("mapped", "fan", 3)).state, TaskState::kNone);
+  EXPECT_EQ(Get(Key("mapped", "fan", 650)).state, TaskState::kSuccess);
+  EXPECT_EQ(Get(Key("mapped", "fan", 650)).try_number, 1);
+}
+
 TEST_P(MetaStoreContract, ClaimsFollowQueuesPriorityAndAge) {
   SyncDag(dag_id_);
   NewRun run;
