@@ -117,10 +117,12 @@ Status RunBackfill(CommandContext& context, const BackfillArgs& args) {
        .only_dag_id = pipeline.dag_id,
        .create_scheduled_runs = false,
        .on_tasks_queued = [&worker_to_wake] { worker_to_wake->Wake(); }});
+  std::unique_ptr<operators::ProcessHost> task_host = TaskHost();
   executor::Worker worker({.store = store.get(),
                            .home = config.home,
                            .slots = args.slots,
                            .task_command = TaskCommand(),
+                           .run_process = ProcessRunnerOf(task_host.get()),
                            .on_try_finished = [&scheduler] { scheduler.Wake(); }});
   worker_to_wake = &worker;
   SLUICE_TRY(worker.Start());

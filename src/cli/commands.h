@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@ struct CommandContext {
   OutputFormat output = OutputFormat::kText;
   Status outcome;
   std::vector<std::string> argv;  // as main received it
+  // The whole program on other arguments, for a process host's children.
+  std::function<int(std::vector<std::string> argv)> run_main;
 };
 
 void AddDevCommands(CLI::App& app, CommandContext& context);

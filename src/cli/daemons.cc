@@ -97,6 +97,8 @@ Status RunWorker(CommandContext& context, const DaemonArgs& args) {
   BlockStopSignals();
   SLUICE_ASSIGN_OR_RETURN(auto metrics, StartMetricsServer(args));
   executor::WorkerOptions options = WorkerOptionsOf(context.config, args, *store);
+  std::unique_ptr<operators::ProcessHost> task_host = TaskHost();
+  options.run_process = ProcessRunnerOf(task_host.get());
   // This worker may run on another host than the web server: its logs go to the store too.
   options.ship_logs = true;
   executor::Worker worker(std::move(options));
@@ -125,6 +127,8 @@ Status RunStandalone(CommandContext& context, const DaemonArgs& args) {
   scheduler::Scheduler scheduler(std::move(scheduler_options));
   executor::WorkerOptions worker_options = WorkerOptionsOf(config, args, *store);
   worker_options.on_try_finished = [&scheduler] { scheduler.Wake(); };
+  std::unique_ptr<operators::ProcessHost> task_host = TaskHost();
+  worker_options.run_process = ProcessRunnerOf(task_host.get());
   executor::Worker worker(std::move(worker_options));
   worker_to_wake = &worker;
   server::ServerOptions server_options =

@@ -3,6 +3,8 @@
 #include <malloc.h>
 
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
 
@@ -18,22 +20,26 @@ int ExitStatusOf(const sluice::Error& error) {
   }
 }
 
-}  // namespace
+int RunSluice(int argc, char** argv);
 
-int main(int argc, char** argv) {
+// A process host's child runs the program again, on the request's arguments.
+int RunSluiceOn(std::vector<std::string> args) {
+  std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  return RunSluice(static_cast<int>(args.size()), argv.data());
+}
+
+int RunSluice(int argc, char** argv) {
   using namespace sluice;
-  // glibc raises its mmap threshold to the largest block freed so far, so after
-  // the first S3 part buffer (MiBs) every later one came from the heap and its
-  // pages stayed with the process from one table to the next: peak RSS grew
-  // with input size. A fixed threshold gives blocks of 1 MiB or more back to
-  // the kernel when they are freed.
-  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   CLI::App app{"sluice: scheduled data pipelines: extract, keep raw, clean, load"};
   app.set_version_flag("--version", std::string("sluice ") + SLUICE_VERSION);
   app.require_subcommand(1);
 
   cli::CommandContext context;
   context.argv.assign(argv, argv + argc);
+  context.run_main = RunSluiceOn;
   auto config = cli::LoadConfig();
   if (!config) {
     std::fprintf(stderr, "sluice: error: %s\n", config.error().ToString().c_str());
@@ -70,4 +76,16 @@ int main(int argc, char** argv) {
     return ExitStatusOf(context.outcome.error());
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // glibc raises its mmap threshold to the largest block freed so far, so after
+  // the first S3 part buffer (MiBs) every later one came from the heap and its
+  // pages stayed with the process from one table to the next: peak RSS grew
+  // with input size. A fixed threshold gives blocks of 1 MiB or more back to
+  // the kernel when they are freed.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  return RunSluice(argc, argv);
 }

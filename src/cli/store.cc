@@ -33,6 +33,18 @@ std::string SelfPath() {
 
 std::vector<std::string> TaskCommand() { return {SelfPath(), "tasks", "execute"}; }
 
+std::unique_ptr<operators::ProcessHost> TaskHost() {
+  return std::make_unique<operators::ProcessHost>(
+      std::vector<std::string>{SelfPath(), "tasks", "host"});
+}
+
+operators::ProcessRunner ProcessRunnerOf(operators::ProcessHost* host) {
+  if (host == nullptr) return {};
+  return [host](const operators::ProcessSpec& spec, const operators::LineFn& on_line) {
+    return host->Run(spec, on_line);
+  };
+}
+
 namespace {
 sigset_t StopSignals() {
   sigset_t signals;

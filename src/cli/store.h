@@ -6,6 +6,7 @@
 
 #include "cli/config.h"
 #include "metadb/metadb.h"
+#include "operators/process.h"
 
 namespace sluice::cli {
 
@@ -20,6 +21,15 @@ Status SyncDagsFolder(const Config& config, metadb::MetaStore& store);
 std::string SelfPath();
 // argv that runs one task try in a child process: this binary, `tasks execute`.
 std::vector<std::string> TaskCommand();
+
+// Where `sluice tasks host` finds its socket (ProcessHost::Start's fd 3).
+inline constexpr int kProcessHostSocket = 3;
+
+// A host that starts the worker's `tasks execute` processes by forking a
+// process that already has sluice loaded (`sluice tasks host`, from the first try on).
+std::unique_ptr<operators::ProcessHost> TaskHost();
+// The host's Run as a worker's run_process; unset for no host.
+operators::ProcessRunner ProcessRunnerOf(operators::ProcessHost* host);
 
 // Blocks SIGINT and SIGTERM in this thread (and the threads it starts after),
 // so that WaitForStopSignal() alone receives them.

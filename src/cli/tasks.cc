@@ -260,6 +260,15 @@ void AddTasksCommands(CLI::App& app, CommandContext& context) {
     context.outcome =
         ExecuteTry(context, args->dag_id, args->run_id, args->task_id, args->map_index);
   });
+
+  CLI::App* host = tasks->add_subcommand(
+      "host", "Start tries by forking this process (how workers start `tasks execute`)");
+  host->group("");  // for workers, not people
+  host->callback([&context] {
+    int status = operators::ServeProcessHost(kProcessHostSocket, context.run_main);
+    if (status != 0)
+      context.outcome = Error::Aborted("the process host stopped (status {})", status);
+  });
 }
 
 }  // namespace sluice::cli

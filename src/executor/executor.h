@@ -21,6 +21,7 @@
 
 #include "core/core.h"
 #include "metadb/metadb.h"
+#include "operators/process.h"
 
 namespace sluice::executor {
 
@@ -71,6 +72,9 @@ struct WorkerOptions {
   // try's log; a line "L <text>" is a log line, "O <json>" the outcome; exit
   // status 0 is success.
   std::vector<std::string> task_command;
+  // Starts each try's process (operators::RunProcess when unset); a daemon
+  // passes its task host's.
+  operators::ProcessRunner run_process;
   // Called after each try ends (the scheduler of the same process passes again).
   std::function<void()> on_try_finished;
 };

@@ -252,7 +252,9 @@ void Worker::Impl::RunTry(Try& attempt) {
   if (task->execution_timeout) spec.timeout = *task->execution_timeout;
   spec.cancel = &attempt.cancel;
   std::string outputs = "{}";
-  auto result = operators::RunProcess(spec, [&](std::string_view line) {
+  const operators::ProcessRunner run_process =
+      options.run_process ? options.run_process : operators::RunProcess;
+  auto result = run_process(spec, [&](std::string_view line) {
     if (line.starts_with("O ")) {
       outputs = std::string(line.substr(2));
     } else if (line.starts_with("L ")) {

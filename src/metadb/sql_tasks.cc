@@ -2,7 +2,9 @@
 //
 // Every change reads the row under a lock (PostgreSQL: FOR UPDATE; SQLite: the
 // write transaction), decides in C++ (transitions.cc) and writes it back, so
-// both backends give a state change one meaning.
+// both backends give a state change one meaning. Finished noops are the one
+// set-wise write: their end state is the same for all, and a contract test
+// holds it to what the transitions would write.
 #include <algorithm>
 #include <map>
 #include <numeric>

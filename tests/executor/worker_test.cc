@@ -249,6 +249,39 @@ tasks:
   }));
 }
 
+// The same tries started by forks of a process host (whose children exec the
+// task script) rather than as programs: outputs, logs, failures and timeouts alike.
+TEST_P(WorkerTest, TriesStartedThroughAProcessHostEndAsProgramsDo) {
+  WriteDag("hosted", R"(dag_id: hosted
+tasks:
+  ok_first: {kind: command, command: "true"}
+  fail_second: {kind: command, command: "true", upstream: [ok_first]}
+  hang_beside: {kind: command, command: "true", execution_timeout: 1s}
+)");
+  operators::ProcessHost host({SLUICE_PROCESS_HOST_HELPER});
+  operators::ProcessHost* hosting = &host;
+  Start({.run_process = [hosting](const operators::ProcessSpec& spec,
+                                  const operators::LineFn& on_line) {
+    return hosting->Run(spec, on_line);
+  }});
+  metadb::DagRun run = TriggerLive("hosted");
+  EXPECT_EQ(WaitForRun("hosted", run.run_id), DagRunState::kFailed);
+  auto ok = live_store_->GetTaskInstance({"hosted", run.run_id, "ok_first", -1});
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->state, TaskState::kSuccess);
+  EXPECT_EQ(ok->outputs, R"({"records_out": 7})");
+  EXPECT_NE(ReadLog(ok->key, 1).find("hello from ok_first"), std::string::npos);
+  std::string failed = ReadLog({"hosted", run.run_id, "fail_second", -1}, 1);
+  EXPECT_NE(failed.find("plain stderr line"), std::string::npos) << failed;
+  EXPECT_NE(failed.find("task failed"), std::string::npos) << failed;
+  std::string hung = ReadLog({"hosted", run.run_id, "hang_beside", -1}, 1);
+  EXPECT_NE(hung.find("execution timeout"), std::string::npos) << hung;
+  scheduler_->Stop();  // the worker stops before the host it uses
+  loop_.join();
+  worker_->Stop();
+  worker_.reset();
+}
+
 TEST_P(WorkerTest, AWorkerServesOnlyItsQueues) {
   WriteDag("queues", R"(dag_id: queues
 tasks:
