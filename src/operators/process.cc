@@ -67,6 +67,24 @@ std::vector<char*> CStrings(std::vector<std::string>& strings) {
   return out;
 }
 
+// Its own group, so a timeout stops its children too; no signal blocked or
+// ignored, whatever the daemon that starts it does with its own.
+void InitOwnGroupAttributes(posix_spawnattr_t& attributes) {
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  sigset_t no_signals;
+  sigemptyset(&no_signals);
+  posix_spawnattr_setsigmask(&attributes, &no_signals);
+  sigset_t default_signals;
+  sigemptyset(&default_signals);
+  for (int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT, SIGCHLD}) {
+    sigaddset(&default_signals, signal_number);
+  }
+  posix_spawnattr_setsigdefault(&attributes, &default_signals);
+}
+
 // Splits what a pipe delivers into lines; a last line without '\n' is flushed at the end.
 class LineSplitter {
  public:
@@ -164,21 +182,7 @@ Result<ProcessResult> RunProcess(const ProcessSpec& spec, const LineFn& on_line)
     posix_spawn_file_actions_addchdir_np(&actions, spec.working_dir.c_str());
   }
   posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  // Its own group, so a timeout stops its children too; no signal blocked or
-  // ignored, whatever the daemon that starts it does with its own.
-  posix_spawnattr_setflags(&attributes,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  sigset_t no_signals;
-  sigemptyset(&no_signals);
-  posix_spawnattr_setsigmask(&attributes, &no_signals);
-  sigset_t default_signals;
-  sigemptyset(&default_signals);
-  for (int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT}) {
-    sigaddset(&default_signals, signal_number);
-  }
-  posix_spawnattr_setsigdefault(&attributes, &default_signals);
+  InitOwnGroupAttributes(attributes);
 
   std::vector<std::string> argv_strings = spec.argv;
   std::vector<std::string> env_strings = MergedEnvironment(spec.env);
@@ -237,21 +241,31 @@ struct HostReply {
   int32_t status;
 };
 
-bool SendWithFd(int socket, std::string_view bytes, int fd) {
-  iovec part{const_cast<char*>(bytes.data()), bytes.size()};
+// One datagram with room for one file descriptor beside it.
+struct FdMessage {
+  iovec part;
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr message{};
-  message.msg_iov = &part;
-  message.msg_iovlen = 1;
-  message.msg_control = control;
-  message.msg_controllen = sizeof control;
-  cmsghdr* header = CMSG_FIRSTHDR(&message);
+  msghdr header{};
+
+  FdMessage(char* data, size_t size) : part{data, size} {
+    header.msg_iov = &part;
+    header.msg_iovlen = 1;
+    header.msg_control = control;
+    header.msg_controllen = sizeof control;
+  }
+  FdMessage(const FdMessage&) = delete;
+  FdMessage& operator=(const FdMessage&) = delete;
+};
+
+bool SendWithFd(int socket, std::string_view bytes, int fd) {
+  FdMessage message(const_cast<char*>(bytes.data()), bytes.size());
+  cmsghdr* header = CMSG_FIRSTHDR(&message.header);
   header->cmsg_level = SOL_SOCKET;
   header->cmsg_type = SCM_RIGHTS;
   header->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(header), &fd, sizeof(int));
   ssize_t sent;
-  while ((sent = ::sendmsg(socket, &message, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+  while ((sent = ::sendmsg(socket, &message.header, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
   }
   return sent == static_cast<ssize_t>(bytes.size());
 }
@@ -336,19 +350,7 @@ struct ProcessHost::State {
     posix_spawn_file_actions_adddup2(&actions, fds[1], kHostSocketFd);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    posix_spawnattr_setflags(
-        &attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setpgroup(&attributes, 0);
-    sigset_t no_signals;
-    sigemptyset(&no_signals);
-    posix_spawnattr_setsigmask(&attributes, &no_signals);
-    sigset_t default_signals;
-    sigemptyset(&default_signals);
-    for (int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT, SIGCHLD}) {
-      sigaddset(&default_signals, signal_number);
-    }
-    posix_spawnattr_setsigdefault(&attributes, &default_signals);
+    InitOwnGroupAttributes(attributes);
     std::vector<std::string> argv_strings = argv;
     std::vector<char*> c_argv = CStrings(argv_strings);
     int spawn_error = ::posix_spawn(&pid, c_argv[0], &actions, &attributes, c_argv.data(), environ);
@@ -504,17 +506,11 @@ int ServeProcessHost(int socket, const std::function<int(std::vector<std::string
       ReapChildren(socket);
     }
     if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-    iovec part{buffer.data(), buffer.size()};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr message{};
-    message.msg_iov = &part;
-    message.msg_iovlen = 1;
-    message.msg_control = control;
-    message.msg_controllen = sizeof control;
-    ssize_t got = ::recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
+    FdMessage message(buffer.data(), buffer.size());
+    ssize_t got = ::recvmsg(socket, &message.header, MSG_CMSG_CLOEXEC);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;  // the worker closed its end
-    cmsghdr* header = CMSG_FIRSTHDR(&message);
+    cmsghdr* header = CMSG_FIRSTHDR(&message.header);
     int out_fd = -1;
     if (header != nullptr && header->cmsg_type == SCM_RIGHTS) {
       std::memcpy(&out_fd, CMSG_DATA(header), sizeof(int));
