@@ -24,6 +24,7 @@ namespace sluice::lake {
 namespace {
 
 constexpr std::string_view kChecksumHeader = "x-amz-checksum-crc32";
+constexpr size_t kFirstRoomBytes = size_t{512} << 10;
 
 struct PartResult {
   Result<std::string> etag;
@@ -85,9 +86,7 @@ class S3Writer final : public ObjectWriter {
     while (!bytes.empty()) {
       if (buffer_.size() == part_size_) SLUICE_TRY(Remember(DispatchPart()));
       size_t n = std::min(bytes.size(), part_size_ - buffer_.size());
-      // Doubling a buffer on its way to part_size copies it and faults in a
-      // fresh mapping each time: a part's room is taken at once instead.
-      if (buffer_.size() + n > buffer_.capacity()) buffer_.reserve(part_size_);
+      if (buffer_.size() + n > buffer_.capacity()) buffer_.reserve(RoomFor(buffer_.size() + n));
       buffer_.append(bytes.substr(0, n));
       bytes.remove_prefix(n);
       bytes_written_ += n;
@@ -177,6 +176,16 @@ class S3Writer final : public ObjectWriter {
     // More spares than that are left over from a time with more parts in flight.
     spare_buffers_.clear();
     return OkStatus();
+  }
+
+  // Doubling a buffer on its way to part_size copies it and faults in a
+  // fresh mapping each time, so its room grows in two steps at most. An API
+  // page fits the first, which is under the mmap threshold and so is reused
+  // by the next writer (S3Client::GiveBuffer) instead of being mapped,
+  // faulted in and unmapped again for every page; what outgrows it takes a
+  // whole part at once.
+  size_t RoomFor(size_t bytes) const {
+    return bytes <= kFirstRoomBytes ? std::min(kFirstRoomBytes, part_size_) : part_size_;
   }
 
   std::string TakeSpareBuffer() {
