@@ -445,6 +445,7 @@ Result<std::vector<ExtractReport>> ExtractAll(const ExtractRequest& request) {
   slots.Give(std::max(1, request.source.concurrency) - static_cast<int>(threads.size() + 1));
   work();
   for (std::thread& thread : threads) thread.join();
+  JsonBodyValidator::ReleaseSpareMemory();  // the next task in this process has no use for it
 
   std::vector<ExtractReport> reports;
   std::vector<std::string> failed;

@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
+#include <mutex>
+#include <optional>
+#include <vector>
 
 namespace sluice::source {
 namespace {
@@ -141,6 +145,80 @@ simdjson::error_code WalkDocument(od::document& document) {
   return simdjson::SUCCESS;
 }
 
+// The records of a valid array or object in the first length bytes of padded
+// (which holds SIMDJSON_PADDING more); nullopt for anything else.
+std::optional<uint64_t> CountRecords(od::parser& parser, const std::string& padded, size_t length) {
+  od::document document;
+  if (parser.iterate(simdjson::padded_string_view(padded.data(), length, padded.size()))
+          .get(document)) {
+    return std::nullopt;
+  }
+  od::json_type type;
+  if (document.type().get(type)) return std::nullopt;
+  uint64_t records = 0;
+  if (type == od::json_type::object) {
+    od::value value;
+    if (document.get_value().get(value) || WalkValue(value, 0)) return std::nullopt;
+    records = 1;
+  } else if (type == od::json_type::array) {
+    od::array array;
+    if (document.get_array().get(array)) return std::nullopt;
+    for (auto element : array) {
+      od::value item;
+      if (element.get(item) || WalkValue(item, 0)) return std::nullopt;
+      ++records;
+    }
+  } else {
+    return std::nullopt;
+  }
+  if (!document.current_location().error()) return std::nullopt;  // trailing content
+  return records;
+}
+
+}  // namespace
+
+// A page parsed whole needs a parser sized for it and a padded copy of it.
+// Pages are fetched on threads of their own, one validator each, so both are
+// pooled: allocated, faulted in and freed for every page, they cost more
+// than the parsing.
+struct JsonBodyValidator::WholeBody {
+  od::parser parser;
+  std::string bytes;
+};
+
+namespace {
+
+constexpr size_t kMaxSpareWholeBodies = 4;  // a source's default concurrency
+
+class WholeBodyPool {
+ public:
+  std::unique_ptr<JsonBodyValidator::WholeBody> Take() {
+    std::lock_guard lock(mutex_);
+    if (spare_.empty()) return std::make_unique<JsonBodyValidator::WholeBody>();
+    auto body = std::move(spare_.back());
+    spare_.pop_back();
+    return body;
+  }
+  void Clear() {
+    std::lock_guard lock(mutex_);
+    spare_.clear();
+  }
+  void Give(std::unique_ptr<JsonBodyValidator::WholeBody> body) {
+    body->bytes.clear();
+    std::lock_guard lock(mutex_);
+    if (spare_.size() < kMaxSpareWholeBodies) spare_.push_back(std::move(body));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<JsonBodyValidator::WholeBody>> spare_;
+};
+
+WholeBodyPool& Pool() {
+  static auto* pool = new WholeBodyPool();  // never destroyed: validators may outlive statics
+  return *pool;
+}
+
 }  // namespace
 
 class JsonBodyValidator::RecordParser {
@@ -162,10 +240,17 @@ class JsonBodyValidator::RecordParser {
   od::parser parser_;
 };
 
-JsonBodyValidator::JsonBodyValidator(size_t max_record_bytes)
-    : max_record_bytes_(max_record_bytes), parser_(std::make_unique<RecordParser>()) {}
+JsonBodyValidator::JsonBodyValidator(size_t max_record_bytes, size_t whole_body_bytes)
+    : max_record_bytes_(max_record_bytes),
+      // Up to max_record_bytes only, so that no record in it can be over the limit.
+      whole_body_bytes_(std::min(whole_body_bytes, max_record_bytes)),
+      parser_(std::make_unique<RecordParser>()) {}
 
-JsonBodyValidator::~JsonBodyValidator() = default;
+void JsonBodyValidator::ReleaseSpareMemory() { Pool().Clear(); }
+
+JsonBodyValidator::~JsonBodyValidator() {
+  if (whole_body_) Pool().Give(std::move(whole_body_));
+}
 
 void JsonBodyValidator::Reset() {
   state_ = State::kStart;
@@ -174,6 +259,10 @@ void JsonBodyValidator::Reset() {
   offset_ = record_offset_ = records_ = 0;
   record_.clear();
   error_.clear();
+  keeping_whole_body_ = true;
+  if (whole_body_) whole_body_->bytes.clear();
+  whole_body_checked_bytes_ = 0;
+  whole_body_records_ = 0;
 }
 
 void JsonBodyValidator::Fail(std::string message) {
@@ -185,6 +274,46 @@ void JsonBodyValidator::Fail(std::string message) {
 }
 
 bool JsonBodyValidator::Feed(std::string_view bytes) {
+  if (keeping_whole_body_) {
+    if (!whole_body_) whole_body_ = Pool().Take();
+    if (whole_body_->bytes.size() + bytes.size() <= whole_body_bytes_) {
+      whole_body_->bytes.append(bytes);
+      return true;
+    }
+    StopKeepingWholeBody();
+  }
+  return FeedTokenizer(bytes);
+}
+
+bool JsonBodyValidator::SettleWholeBody() {
+  if (!keeping_whole_body_) return false;
+  if (!whole_body_) whole_body_ = Pool().Take();
+  std::string& bytes = whole_body_->bytes;
+  if (whole_body_checked_bytes_ != bytes.size() || bytes.empty()) {
+    const size_t length = bytes.size();
+    bytes.append(simdjson::SIMDJSON_PADDING, ' ');
+    std::optional<uint64_t> records = CountRecords(whole_body_->parser, bytes, length);
+    bytes.resize(length);
+    if (!records) {
+      StopKeepingWholeBody();
+      return false;
+    }
+    whole_body_records_ = *records;
+    whole_body_checked_bytes_ = length;
+  }
+  return true;
+}
+
+void JsonBodyValidator::StopKeepingWholeBody() {
+  keeping_whole_body_ = false;
+  if (!whole_body_) return;
+  FeedTokenizer(whole_body_->bytes);
+  Pool().Give(std::move(whole_body_));
+}
+
+uint64_t JsonBodyValidator::records() { return SettleWholeBody() ? whole_body_records_ : records_; }
+
+bool JsonBodyValidator::FeedTokenizer(std::string_view bytes) {
   size_t pos = 0;
   while (pos < bytes.size() && state_ != State::kFailed) {
     if (state_ == State::kInRecord) {
@@ -351,6 +480,7 @@ void JsonBodyValidator::EndRecord() {
 }
 
 bool JsonBodyValidator::Finish() {
+  if (SettleWholeBody()) return true;
   switch (state_) {
     case State::kDone:
       return true;

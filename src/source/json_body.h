@@ -8,6 +8,13 @@
 // padded buffer, is validated in full by simdjson On-Demand: the same parser
 // the transform reads records with. Memory is bounded by the largest record
 // (max_record_bytes), not by the body. A lone top-level object is one record.
+//
+// Most bodies are API pages far smaller than that. Cutting them into records
+// byte by byte and parsing each record alone cost more than parsing them
+// whole, so a body up to whole_body_bytes is kept and parsed whole, once,
+// when its count or validity is asked for. Only a body that is valid that
+// way is taken so; any other, and any larger one, goes through the
+// tokenizer, whose verdict, count and message are the same for any body.
 #pragma once
 
 #include <cstddef>
@@ -20,10 +27,15 @@ namespace sluice::source {
 
 class JsonBodyValidator {
  public:
-  explicit JsonBodyValidator(size_t max_record_bytes);
+  static constexpr size_t kWholeBodyBytes = size_t{1} << 20;
+
+  explicit JsonBodyValidator(size_t max_record_bytes, size_t whole_body_bytes = kWholeBodyBytes);
   ~JsonBodyValidator();
   JsonBodyValidator(const JsonBodyValidator&) = delete;
   JsonBodyValidator& operator=(const JsonBodyValidator&) = delete;
+
+  // Frees what the validators that ended keep for the next ones.
+  static void ReleaseSpareMemory();
 
   void Reset();
   // Consumes the next piece of the body. Returns false once the body is known
@@ -32,7 +44,7 @@ class JsonBodyValidator {
   // The body ended: returns true when it held exactly one complete array or object.
   bool Finish();
 
-  uint64_t records() const { return records_; }
+  uint64_t records();
   // Why the body is invalid, with the byte offset: empty while it is valid.
   const std::string& error() const { return error_; }
 
@@ -41,6 +53,15 @@ class JsonBodyValidator {
   enum class RecordKind { kContainer, kString, kScalar };
   class RecordParser;
 
+ public:
+  struct WholeBody;  // a parser and the bytes kept, pooled across validators
+
+ private:
+  // The kept body, parsed whole: true when it is one complete valid array
+  // or object. Otherwise the tokenizer takes over from its first byte.
+  bool SettleWholeBody();
+  void StopKeepingWholeBody();
+  bool FeedTokenizer(std::string_view bytes);
   void BeginRecord(char first, uint64_t offset, bool is_top_level_object);
   size_t ScanRecord(std::string_view bytes, size_t pos);
   size_t ScanScalar(std::string_view bytes, size_t pos);
@@ -51,7 +72,12 @@ class JsonBodyValidator {
   void StepOutsideRecord(char c, size_t pos);
 
   size_t max_record_bytes_;
+  size_t whole_body_bytes_;
   std::unique_ptr<RecordParser> parser_;
+  bool keeping_whole_body_ = true;
+  std::unique_ptr<WholeBody> whole_body_;  // taken from the pool with the first bytes
+  size_t whole_body_checked_bytes_ = 0;    // what the last whole parse found valid
+  uint64_t whole_body_records_ = 0;
   State state_ = State::kStart;
   RecordKind kind_ = RecordKind::kContainer;
   bool is_top_level_object_ = false;

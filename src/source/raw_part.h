@@ -51,7 +51,7 @@ class RawPartWriter final : public BodySink {
   // A 2xx body is being stored.
   bool is_storing() const { return writer_ != nullptr; }
   // Records of the body so far (complete ones; all of them once it ended).
-  uint64_t records() const { return validator_.records(); }
+  uint64_t records() { return validator_.records(); }
   // The first bytes of a non-2xx body, printable, for an error message.
   const std::string& excerpt() const { return excerpt_; }
 

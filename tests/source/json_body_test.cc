@@ -1,8 +1,10 @@
 #include "source/json_body.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 namespace sluice::source {
@@ -16,8 +18,9 @@ struct Outcome {
   std::string error;
 };
 
-Outcome Validate(std::string_view body, size_t piece_size, size_t max_record = 1 << 20) {
-  JsonBodyValidator validator(max_record);
+Outcome Validate(std::string_view body, size_t piece_size, size_t max_record = 1 << 20,
+                 size_t whole_body_bytes = JsonBodyValidator::kWholeBodyBytes) {
+  JsonBodyValidator validator(max_record, whole_body_bytes);
   for (size_t pos = 0; pos < body.size(); pos += piece_size) {
     validator.Feed(body.substr(pos, piece_size));
   }
@@ -76,17 +79,73 @@ TEST(JsonBodyValidator, ValidatesAndCountsWhateverThePieceSize) {
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
     for (size_t piece : {c.body.size() + 1, size_t{1}, size_t{2}, size_t{3}, size_t{7}}) {
-      SCOPED_TRACE(piece);
-      Outcome outcome = Validate(c.body, piece);
-      EXPECT_EQ(outcome.is_valid, c.is_valid) << outcome.error;
-      EXPECT_EQ(outcome.records, c.records);
-      if (c.is_valid) {
-        EXPECT_EQ(outcome.error, "");
-      } else {
-        EXPECT_THAT(outcome.error, HasSubstr(c.error));
+      // Kept and parsed whole, through the tokenizer only, and through the
+      // tokenizer after the body outgrew what is kept whole.
+      for (size_t whole_body_bytes : {JsonBodyValidator::kWholeBodyBytes, size_t{0}, size_t{5}}) {
+        SCOPED_TRACE(fmt::format("piece {}, whole up to {}", piece, whole_body_bytes));
+        Outcome outcome = Validate(c.body, piece, 1 << 20, whole_body_bytes);
+        EXPECT_EQ(outcome.is_valid, c.is_valid) << outcome.error;
+        EXPECT_EQ(outcome.records, c.records);
+        if (c.is_valid) {
+          EXPECT_EQ(outcome.error, "");
+        } else {
+          EXPECT_THAT(outcome.error, HasSubstr(c.error));
+        }
       }
     }
   }
+}
+
+// A body parsed whole gets the tokenizer's verdict, count and message, for
+// bodies one byte away from valid ones as much as for the valid ones.
+TEST(JsonBodyValidator, WholeBodiesGetTheTokenizersVerdict) {
+  const std::string valid[] = {
+      R"([{"id":1,"a":{"b":[1,2,{"c":null}]},"s":"x\"y"},{"id":2,"t":true,"f":-1.5e3}])",
+      R"({"id":1,"name":"Leanne","geo":{"lat":"-37.3159"}})",
+      R"([1, "two", [3], {"four": 4}, null, false])", "[]"};
+  const std::string alphabet = "[]{}\",:\\ 0-.e1tnfa\x01\xff";
+  std::mt19937 random(7);
+  int compared = 0, still_valid = 0;
+  for (const std::string& body : valid) {
+    for (int i = 0; i < 3000; ++i) {
+      std::string mutated = body;
+      for (int edits = 1 + static_cast<int>(random() % 2); edits > 0; --edits) {
+        const size_t at = random() % (mutated.size() + 1);
+        const char c = alphabet[random() % alphabet.size()];
+        switch (random() % 3) {
+          case 0:
+            mutated.insert(at, 1, c);
+            break;
+          case 1:
+            if (at < mutated.size()) mutated.erase(at, 1);
+            break;
+          default:
+            if (at < mutated.size()) mutated[at] = c;
+        }
+      }
+      SCOPED_TRACE(mutated);
+      const Outcome whole = Validate(mutated, mutated.size() + 1);
+      const Outcome tokenized = Validate(mutated, 3, 1 << 20, 0);
+      ASSERT_EQ(whole.is_valid, tokenized.is_valid);
+      ASSERT_EQ(whole.records, tokenized.records);
+      ASSERT_EQ(whole.error, tokenized.error);
+      ++compared;
+      still_valid += whole.is_valid ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(compared, 12000);
+  EXPECT_GT(still_valid, 1000) << "the edits should leave many bodies valid, and change counts";
+}
+
+TEST(JsonBodyValidator, CountsAWholeBodyOnceItIsComplete) {
+  JsonBodyValidator validator(1 << 20);
+  validator.Feed(R"([{"a":1},{"b":)");
+  validator.Feed(R"(2}])");
+  EXPECT_EQ(validator.records(), 2u);
+  validator.Feed(" \n");
+  EXPECT_EQ(validator.records(), 2u);
+  EXPECT_TRUE(validator.Finish());
+  EXPECT_EQ(validator.records(), 2u);
 }
 
 TEST(JsonBodyValidator, ErrorNamesTheByteOffset) {
