@@ -98,8 +98,11 @@ Result<std::vector<std::string>> ReadCsvHeader(lake::ObjectStore& store, std::st
   return header;
 }
 
-CopyStream::CopyStream(PgConn& conn, lake::ObjectStore& store, std::vector<std::string> columns)
-    : conn_(conn), store_(store), columns_(std::move(columns)), buffer_(kCopyChunkBytes) {}
+CopyStream::CopyStream(PgConn& conn, lake::ObjectStore& store, std::vector<std::string> columns,
+                       std::optional<std::vector<BinaryType>> binary_types)
+    : conn_(conn), store_(store), columns_(std::move(columns)), buffer_(kCopyChunkBytes) {
+  if (binary_types) binary_.emplace(std::move(*binary_types), columns_);
+}
 
 Result<CopyResult> CopyStream::Run(std::string_view copy_sql,
                                    std::span<const std::string> part_keys) {
@@ -108,11 +111,12 @@ Result<CopyResult> CopyStream::Run(std::string_view copy_sql,
   if (PQresultStatus(start.get()) != PGRES_COPY_IN) {
     return ErrorFromResult(start.get(), "COPY");
   }
-  for (const std::string& key : part_keys) {
-    if (Status sent = SendPart(key); !sent) {
-      Abort(sent.error().message());
-      return std::move(sent).error();
-    }
+  Status sent = binary_ ? Send(CsvToCopyBinary::Header(), "the COPY header") : OkStatus();
+  for (size_t i = 0; sent && i < part_keys.size(); ++i) sent = SendPart(part_keys[i]);
+  if (sent && binary_) sent = Send(CsvToCopyBinary::Trailer(), "the COPY trailer");
+  if (!sent) {
+    Abort(sent.error().message());
+    return std::move(sent).error();
   }
   SLUICE_ASSIGN_OR_RETURN(int64_t rows, Finish());
   if (rows != rows_sent_) {
@@ -130,6 +134,7 @@ Status CopyStream::SendPart(const std::string& key) {
   bool in_header = true;
   bool in_quotes = false;
   char last_byte = '\n';
+  if (binary_) binary_->StartPart(key);
   while (true) {
     SLUICE_ASSIGN_OR_RETURN(size_t n, reader->Read(buffer_.data(), buffer_.size()));
     if (n == 0) break;
@@ -140,24 +145,42 @@ Status CopyStream::SendPart(const std::string& key) {
       in_header = !header_done;
       if (chunk.empty()) continue;
     }
-    span.rows += CountRecordEnds(chunk, in_quotes);
     last_byte = chunk.back();
-    SLUICE_TRY(Send(chunk, key));
+    SLUICE_TRY(SendRows(key, chunk, span.rows, in_quotes));
   }
   if (in_header) {
     if (header.empty()) return Error::DataLoss("{}: empty object, expected a CSV header row", key);
     SLUICE_TRY(CheckHeader(key, header));
   }
-  if (in_quotes) {
-    return Error::DataLoss("{}: ends inside a quoted field: the part is truncated", key)
-        .Hint("re-run the transform for this ds");
-  }
-  if (last_byte != '\n') {  // the last row had no line end: keep it apart from the next part's
-    SLUICE_TRY(Send("\n", key));
-    ++span.rows;
+  if (binary_) {
+    SLUICE_ASSIGN_OR_RETURN(span.rows, binary_->EndPart(binary_rows_));
+    SLUICE_TRY(Send(binary_rows_, key));
+    binary_rows_.clear();
+  } else {
+    if (in_quotes) {
+      return Error::DataLoss("{}: ends inside a quoted field: the part is truncated", key)
+          .Hint("re-run the transform for this ds");
+    }
+    if (last_byte != '\n') {  // the last row had no line end: keep it apart from the next part's
+      SLUICE_TRY(Send("\n", key));
+      ++span.rows;
+    }
   }
   rows_sent_ += span.rows;
   spans_.push_back(std::move(span));
+  return OkStatus();
+}
+
+Status CopyStream::SendRows(const std::string& key, std::string_view chunk, int64_t& rows,
+                            bool& in_quotes) {
+  if (!binary_) {
+    rows += CountRecordEnds(chunk, in_quotes);
+    return Send(chunk, key);
+  }
+  SLUICE_TRY(binary_->Feed(chunk, binary_rows_));
+  if (binary_rows_.size() < kCopyChunkBytes) return OkStatus();
+  SLUICE_TRY(Send(binary_rows_, key));
+  binary_rows_.clear();
   return OkStatus();
 }
 

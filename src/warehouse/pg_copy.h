@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 
 #include "core/core.h"
 #include "lake/lake.h"
+#include "warehouse/pg_binary.h"
 #include "warehouse/pg_conn.h"
 
 namespace sluice::warehouse {
@@ -24,14 +26,17 @@ struct CopyResult {
 
 class CopyStream {
  public:
-  // columns: the header every part must start with, in this order.
-  CopyStream(PgConn& conn, lake::ObjectStore& store, std::vector<std::string> columns);
+  // columns: the header every part must start with, in this order. With
+  // binary_types (one per column), the rows go to COPY in its binary format.
+  CopyStream(PgConn& conn, lake::ObjectStore& store, std::vector<std::string> columns,
+             std::optional<std::vector<BinaryType>> binary_types = std::nullopt);
 
-  // Starts copy_sql (a COPY ... FROM STDIN (FORMAT csv) without HEADER: each
-  // part's header row is checked and skipped here), streams the parts in
-  // order and ends the COPY. On any failure the COPY is aborted, so the
-  // enclosing transaction must be rolled back. Errors name the part key and,
-  // for a bad value, the row inside that part.
+  // Starts copy_sql (a COPY ... FROM STDIN without HEADER, (FORMAT csv) or
+  // (FORMAT binary) as constructed: each part's header row is checked and
+  // skipped here), streams the parts in order and ends the COPY. On any
+  // failure the COPY is aborted, so the enclosing transaction must be rolled
+  // back. Errors name the part key and, for a bad value, the row inside that
+  // part.
   Result<CopyResult> Run(std::string_view copy_sql, std::span<const std::string> part_keys);
 
  private:
@@ -43,6 +48,8 @@ class CopyStream {
   };
 
   Status SendPart(const std::string& key);
+  // The rows of chunk, as they are or converted; rows of the part so far.
+  Status SendRows(const std::string& key, std::string_view chunk, int64_t& rows, bool& in_quotes);
   Status Send(std::string_view bytes, const std::string& key);
   // Moves the front of chunk, up to the header row's end, into header and
   // checks it once whole; true then, false while the row continues.
@@ -56,6 +63,8 @@ class CopyStream {
   PgConn& conn_;
   lake::ObjectStore& store_;
   std::vector<std::string> columns_;
+  std::optional<CsvToCopyBinary> binary_;
+  std::string binary_rows_;  // converted rows waiting to be sent
   std::vector<char> buffer_;
   std::vector<PartSpan> spans_;
   int64_t rows_sent_ = 0;

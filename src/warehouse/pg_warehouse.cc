@@ -106,15 +106,44 @@ Error WithDuplicateKeyHint(Error error) {
       "re-run it for this ds");
 }
 
-// Streams every part into table (the staging table or the target).
+// The binary types of the copied columns as the target types them; nullopt
+// when one of them has a type that is not converted (see pg_binary.h).
+Result<std::optional<std::vector<BinaryType>>> BinaryTypesOf(PgConn& conn, const LoadPlan& plan,
+                                                             const MergeNames& names) {
+  const std::string params[] = {names.target};
+  SLUICE_ASSIGN_OR_RETURN(PgResult typed,
+                          conn.ExecParams("SELECT attname, atttypid FROM pg_attribute "
+                                          "WHERE attrelid = $1::regclass AND attnum > 0 "
+                                          "AND NOT attisdropped",
+                                          params, "read the target's column types"));
+  std::vector<BinaryType> types;
+  for (const std::string& column : plan.columns) {
+    std::optional<BinaryType> type;
+    for (int row = 0; row < PQntuples(typed.get()); ++row) {
+      if (column == PQgetvalue(typed.get(), row, 0)) {
+        type = BinaryTypeOfOid(
+            static_cast<uint32_t>(std::strtoul(PQgetvalue(typed.get(), row, 1), nullptr, 10)));
+      }
+    }
+    if (!type) return std::nullopt;
+    types.push_back(*type);
+  }
+  return types;
+}
+
+// Streams every part into table (the staging table or the target, which
+// types its columns as the target does).
 Result<CopyResult> CopyParts(PgConn& conn, const LoadRequest& request, const LoadPlan& plan,
                              const MergeNames& names, std::string_view table) {
   std::string columns = fmt::format("{}", fmt::join(names.columns, ", "));
-  CopyStream copy(conn, request.store, plan.columns);
+  SLUICE_ASSIGN_OR_RETURN(std::optional<std::vector<BinaryType>> binary_types,
+                          BinaryTypesOf(conn, plan, names));
+  const bool binary = binary_types.has_value();
+  CopyStream copy(conn, request.store, plan.columns, std::move(binary_types));
   SLUICE_ASSIGN_OR_RETURN(
-      CopyResult copied,
-      copy.Run(fmt::format("COPY {} ({}) FROM STDIN (FORMAT csv)", table, columns),
-               plan.part_keys));
+      CopyResult copied, copy.Run(fmt::format("COPY {} ({}) FROM STDIN (FORMAT {})", table, columns,
+                                              binary ? "binary" : "csv"),
+                                  plan.part_keys));
   if (plan.expected_rows && *plan.expected_rows != copied.rows) {
     return Error::DataLoss("{} lists {} rows but its parts hold {}", request.manifest_key,
                            *plan.expected_rows, copied.rows)
