@@ -108,7 +108,7 @@ Parsed ParseFloat8(const std::string& text, double& value) {
   static const locale_t c_locale = newlocale(LC_ALL_MASK, "C", nullptr);
   const char* number = text.c_str();
   while (*number != '\0' && IsSpace(*number)) ++number;
-  if (*number == '\0' || std::memchr(text.data(), '\0', text.size()) != nullptr) {
+  if (*number == '\0' || text.find('\0') != std::string::npos) {
     return Parsed::kSyntax;
   }
   char* end = nullptr;

@@ -8,7 +8,7 @@ namespace sluice::warehouse {
 namespace {
 
 // A header row longer than this is not a header: the part is not clean CSV.
-constexpr size_t kMaxHeaderBytes = 64 * 1024;
+constexpr size_t kMaxHeaderBytes = size_t{64} << 10;
 
 // Counts the records that end in chunk: newlines outside quoted fields.
 // A doubled quote inside a quoted field toggles twice, so it needs no
