@@ -22,9 +22,13 @@ namespace sluice::transform {
 
 class PartReadAhead {
  public:
+  // The reader gets a page faster than it is parsed, but not evenly: a GET
+  // now and then waits several milliseconds for an S3 server busy hashing an
+  // upload (the clean CSV's own parts among them). Two dozen pages read ahead
+  // carry the parser over such a wait; max_bytes bounds the memory.
   struct Limits {
-    size_t max_parts = 2;                       // parts or pieces read, waiting to be parsed
-    size_t max_bytes = size_t{8} << 20;         // their bytes: past it, one at most
+    size_t max_parts = 24;                      // parts or pieces read, waiting to be parsed
+    size_t max_bytes = size_t{4} << 20;         // their bytes: past it, one at most
     size_t whole_part_bytes = size_t{4} << 20;  // a larger part comes in pieces
     size_t piece_bytes = size_t{1} << 20;
   };
