@@ -129,51 +129,55 @@ Result<TaskOutcome> RunTransform(TaskEnvironment& environment, const TaskRun& ru
   std::vector<std::optional<Result<transform::TransformReport>>> reports(tables.size());
 
   // A small table's time is mostly round trips to the store, so small tables
-  // go side by side. A large one waits for them and goes alone: two are never
-  // in memory at once, and its manifest (thousands of parts) is read only
-  // when its turn comes.
-  std::vector<std::thread> side_by_side;
-  std::vector<size_t> side_by_side_tables;
-  auto finish_side_by_side = [&]() -> Status {
-    for (std::thread& thread : side_by_side) thread.join();
-    side_by_side.clear();
-    std::vector<size_t> finished = std::exchange(side_by_side_tables, {});
-    for (size_t i : finished) {
-      if (!*reports[i]) return table_error(i, reports[i]->error());
+  // go side by side, and beside a large one. A large one starts when every
+  // table before it has finished without error, so two are never in memory
+  // at once, and its manifest (thousands of parts) is read only then.
+  std::vector<std::thread> small_tables;
+  std::thread large_table;
+  auto run_on_thread = [&reports](std::thread& thread, size_t i,
+                                  transform::TransformRequest request) {
+    auto transform = [&reports, i, request = std::move(request)] {
+      reports[i] = transform::TransformTable(request);
+    };
+    try {
+      thread = std::thread(transform);
+    } catch (const std::system_error&) {
+      transform();  // no thread to be had: this one does it
+    }
+  };
+  auto join = [](std::thread& thread) {
+    if (thread.joinable()) thread.join();
+  };
+  // Waits for every table under way; the first failure in the pipeline's order.
+  auto finish_all = [&]() -> Status {
+    for (std::thread& thread : small_tables) join(thread);
+    small_tables.clear();
+    join(large_table);
+    for (size_t i = 0; i < tables.size(); ++i) {
+      if (reports[i] && !*reports[i]) return table_error(i, reports[i]->error());
     }
     return OkStatus();
   };
   for (size_t i = 0; i < tables.size(); ++i) {
     Result<PlannedTransform> planned = PlanTransform(*store, run, *tables[i]);
     if (!planned) {
-      SLUICE_TRY(finish_side_by_side());
+      SLUICE_TRY(finish_all());
       return table_error(i, std::move(planned).error());
     }
-    transform::TransformRequest& request = planned->request;
-    raw_run_ids[i] = request.raw_run_id;
-    const bool small = planned->raw_bytes <= kSmallTableBytes;
-    if (small && side_by_side.size() == kTablesAtOnce) {
-      // The oldest is done first, mostly: wait for it, and check it with the others.
-      side_by_side.front().join();
-      side_by_side.erase(side_by_side.begin());
-    }
-    if (!small) {
-      SLUICE_TRY(finish_side_by_side());
-      reports[i] = transform::TransformTable(request);
-      if (!*reports[i]) return table_error(i, reports[i]->error());
+    raw_run_ids[i] = planned->request.raw_run_id;
+    if (planned->raw_bytes > kSmallTableBytes) {
+      SLUICE_TRY(finish_all());
+      run_on_thread(large_table, i, std::move(planned->request));
       continue;
     }
-    side_by_side_tables.push_back(i);
-    auto transform = [&reports, i, request = std::move(request)] {
-      reports[i] = transform::TransformTable(request);
-    };
-    try {
-      side_by_side.emplace_back(transform);
-    } catch (const std::system_error&) {
-      transform();  // no thread to be had: this one does it
+    if (small_tables.size() == kTablesAtOnce) {
+      // The oldest is done first, mostly: wait for it, and check it with the others.
+      join(small_tables.front());
+      small_tables.erase(small_tables.begin());
     }
+    run_on_thread(small_tables.emplace_back(), i, std::move(planned->request));
   }
-  SLUICE_TRY(finish_side_by_side());
+  SLUICE_TRY(finish_all());
 
   TaskOutcome outcome;
   for (size_t i = 0; i < tables.size(); ++i) {
