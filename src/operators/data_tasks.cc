@@ -1,7 +1,9 @@
 // The data kinds: http_extract, transform, create_tables, postgres_load.
 #include "operators/data_tasks.h"
 
+#include <algorithm>
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <system_error>
 #include <thread>
@@ -222,6 +224,28 @@ Result<TaskOutcome> RunCreateTables(TaskEnvironment& environment, const TaskRun&
   return outcome;
 }
 
+// The order to load the tables in: the most rows first, by the "rows" of
+// each schema.json, which is read here once for the load. A schema.json
+// that cannot be read or parsed here counts as empty: its load reads it
+// again and fails with the full story.
+std::vector<size_t> LargestFirst(std::vector<warehouse::LoadRequest>& requests) {
+  std::vector<int64_t> rows(requests.size(), 0);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    Result<std::string> text = lake::GetString(requests[i].store, requests[i].manifest_key);
+    if (!text) continue;
+    nlohmann::json manifest = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+    if (manifest.is_object() && manifest.contains("rows") && manifest["rows"].is_number_integer()) {
+      rows[i] = manifest["rows"].get<int64_t>();
+    }
+    requests[i].manifest_text = std::move(*text);
+  }
+  std::vector<size_t> order(requests.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&rows](size_t a, size_t b) { return rows[a] > rows[b]; });
+  return order;
+}
+
 Result<TaskOutcome> RunLoad(TaskEnvironment& environment, const TaskRun& run) {
   const Pipeline& pipeline = run.pipeline;
   std::vector<const TableSpec*> tables = SelectedTables(run);
@@ -241,20 +265,24 @@ Result<TaskOutcome> RunLoad(TaskEnvironment& environment, const TaskRun& run) {
                         .table = *table,
                         .manifest_key = std::move(schema_key),
                         .part_keys = {},
-                        .run_id = run.run_id});
+                        .run_id = run.run_id,
+                        .manifest_text = std::nullopt});
   }
 
   // A COPY keeps one PostgreSQL backend busy on one core. A second connection
   // takes the next table while the first loads a large one, so the other core
-  // works too. Each table is still its own transaction; after a failure no
-  // table starts.
+  // works too. The tables go largest first (by the rows their schema.json
+  // lists), so the largest does not start late behind smaller ones. Each table
+  // is still its own transaction; after a failure no table starts.
+  const std::vector<size_t> order = LargestFirst(requests);
   std::vector<std::optional<Result<warehouse::LoadReport>>> reports(tables.size());
   std::atomic<size_t> next_table{0};
   std::atomic<bool> failed{false};
   auto load_tables = [&](warehouse::Warehouse& connection) {
     while (!failed) {
-      const size_t i = next_table++;
-      if (i >= requests.size()) return;
+      const size_t taken = next_table++;
+      if (taken >= order.size()) return;
+      const size_t i = order[taken];
       reports[i] = connection.LoadTable(requests[i]);
       if (!*reports[i]) failed = true;
     }
@@ -283,13 +311,17 @@ Result<TaskOutcome> RunLoad(TaskEnvironment& environment, const TaskRun& run) {
         "loaded on one connection; a second did not open: " + second_connection.error().ToString());
   }
 
+  // The first failure in the pipeline's order; the tables after a failure
+  // in the loading order never started.
+  for (size_t i = 0; i < tables.size(); ++i) {
+    if (reports[i] && !*reports[i]) {
+      return std::move(*reports[i]).error().AddContext(fmt::format("table {}", tables[i]->name));
+    }
+  }
   TaskOutcome outcome;
   std::vector<TableLoad> loads;
   for (size_t i = 0; i < tables.size(); ++i) {
     const TableSpec* table = tables[i];
-    if (!*reports[i]) {
-      return std::move(*reports[i]).error().AddContext(fmt::format("table {}", table->name));
-    }
     const warehouse::LoadReport& report = **reports[i];
     outcome.records_in += static_cast<uint64_t>(report.rows_copied);
     outcome.records_out += static_cast<uint64_t>(report.rows_inserted + report.rows_updated);

@@ -124,6 +124,9 @@ Result<LoadPlan> ParseCleanManifest(std::string_view json_text, std::string_view
 Result<LoadPlan> PlanLoad(const LoadRequest& request) {
   SLUICE_TRY(ValidateTableSpec(request.table));
   if (!request.manifest_key.empty()) {
+    if (request.manifest_text) {
+      return ParseCleanManifest(*request.manifest_text, request.manifest_key, request.table);
+    }
     SLUICE_ASSIGN_OR_RETURN(std::string text, lake::GetString(request.store, request.manifest_key));
     return ParseCleanManifest(text, request.manifest_key, request.table);
   }

@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -57,6 +58,9 @@ struct LoadRequest {
   // declared columns (the same header in every part).
   std::vector<std::string> part_keys;
   std::string run_id;  // written to _run_id of inserted and changed rows
+  // schema.json's text, when the caller has read it already (the load then
+  // does not read it again; manifest_key still names it in errors).
+  std::optional<std::string> manifest_text;
 };
 
 struct LoadReport {

@@ -97,7 +97,8 @@ int Run(int argc, char** argv) {
                                             .table = table,
                                             .manifest_key = argv[4],
                                             .part_keys = {},
-                                            .run_id = "child"});
+                                            .run_id = "child",
+                                            .manifest_text = std::nullopt});
   if (!report) {
     std::fprintf(stderr, "%s\n", report.error().ToString().c_str());
     return 1;

@@ -74,7 +74,8 @@ class BinaryLoadTest : public PgFixture {
                                              .table = table,
                                              .manifest_key = "",
                                              .part_keys = {key},
-                                             .run_id = "run-1"});
+                                             .run_id = "run-1",
+                                             .manifest_text = std::nullopt});
   }
 
   Rows Values(const TableSpec& table) {

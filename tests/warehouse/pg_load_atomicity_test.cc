@@ -41,7 +41,8 @@ class LoadAtomicityTest : public PgFixture {
                                                     .table = table_,
                                                     .manifest_key = *baseline,
                                                     .part_keys = {},
-                                                    .run_id = "baseline"});
+                                                    .run_id = "baseline",
+                                                    .manifest_text = std::nullopt});
     ASSERT_TRUE(loaded) << loaded.error().ToString();
     before_ = Checksum();
     ASSERT_EQ(before_[0][0], "1000");
@@ -132,7 +133,8 @@ class LoadAtomicityTest : public PgFixture {
                                                    .table = table_,
                                                    .manifest_key = baseline_key_,
                                                    .part_keys = {},
-                                                   .run_id = "again"});
+                                                   .run_id = "again",
+                                                   .manifest_text = std::nullopt});
     ASSERT_TRUE(again) << again.error().ToString();
     EXPECT_EQ(again->rows_unchanged, 1000);
     EXPECT_EQ(Checksum(), before_);

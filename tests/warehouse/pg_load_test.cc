@@ -38,7 +38,8 @@ class LoadTest : public PgFixture {
                                              .table = table_,
                                              .manifest_key = manifest_key,
                                              .part_keys = {},
-                                             .run_id = run_id});
+                                             .run_id = run_id,
+                                             .manifest_text = std::nullopt});
   }
 
   Rows Snap() { return Snapshot(table_.name); }
@@ -177,7 +178,8 @@ TEST_F(LoadTest, PartKeysWithoutManifestLoadTheirHeaderColumns) {
                                                   .table = table_,
                                                   .manifest_key = "",
                                                   .part_keys = {key, key},
-                                                  .run_id = "run-x"});
+                                                  .run_id = "run-x",
+                                                  .manifest_text = std::nullopt});
   // The same part twice: each new key comes twice.
   ASSERT_FALSE(report);
   EXPECT_EQ(report.error().code(), Code::kInvalidArgument);
@@ -189,7 +191,8 @@ TEST_F(LoadTest, PartKeysWithoutManifestLoadTheirHeaderColumns) {
                                              .table = table_,
                                              .manifest_key = "",
                                              .part_keys = {key},
-                                             .run_id = "run-x"});
+                                             .run_id = "run-x",
+                                             .manifest_text = std::nullopt});
   ASSERT_TRUE(report) << report.error().ToString();
   EXPECT_EQ(report->rows_inserted, 2);
   auto rows = QueryEvents("SELECT id, name, amount FROM {} ORDER BY id");
@@ -309,7 +312,8 @@ TEST_F(LoadTest, LoadIntoAMissingTableSaysToCreateIt) {
                                                   .table = missing,
                                                   .manifest_key = *key,
                                                   .part_keys = {},
-                                                  .run_id = "r"});
+                                                  .run_id = "r",
+                                                  .manifest_text = std::nullopt});
   ASSERT_FALSE(report);
   EXPECT_EQ(report.error().code(), Code::kNotFound);
   EXPECT_THAT(report.error().ToString(), AllOf(HasSubstr(schema_ + ".never_created"),
@@ -374,7 +378,8 @@ TEST_F(LoadTest, CompositeAndKeyOnlyTablesMerge) {
                                                .table = *table,
                                                .manifest_key = key,
                                                .part_keys = {},
-                                               .run_id = "r"});
+                                               .run_id = "r",
+                                               .manifest_text = std::nullopt});
     };
     auto first = load(*key1);
     ASSERT_TRUE(first) << first.error().ToString();
@@ -405,7 +410,8 @@ TEST_F(LoadTest, ConcurrentLoadsOfOverlappingDaysBothCommitWithoutDuplicates) {
                                          .table = table_,
                                          .manifest_key = key1,
                                          .part_keys = {},
-                                         .run_id = "one"});
+                                         .run_id = "one",
+                                         .manifest_text = std::nullopt});
   });
   auto second = Load(key2, "two");
   thread.join();
@@ -433,7 +439,8 @@ TEST_F(LoadTest, HostileIdentifiersAreQuotedThroughTheWholeLoad) {
                                                     .table = table,
                                                     .manifest_key = *key,
                                                     .part_keys = {},
-                                                    .run_id = "r"});
+                                                    .run_id = "r",
+                                                    .manifest_text = std::nullopt});
     ASSERT_TRUE(report) << report.error().ToString();
     EXPECT_EQ(report->rows_inserted, round == 0 ? 2 : 0);
     EXPECT_EQ(report->table, schema + "." + table.name);
